@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the command-line tools the workflow calls, from the distribution's package registry.
+#   salmon: RNA-seq quantifier for the FASTQ entry point.
+# As root (or with passwordless sudo) on Debian/Ubuntu the packages are installed with apt-get.
+# Without root, install them into a conda environment instead: conda env create -f envs/salmon.yaml
+# and put its bin/ on PATH (or run snakemake with --software-deployment-method conda).
+set -euo pipefail
+TOOLS=(salmon)
+missing=()
+for t in "${TOOLS[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system tools present: ${TOOLS[*]}"
+  exit 0
+fi
+if command -v apt-get >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi
+  if [ "$SUDO" != none ]; then
+    echo "installing with apt-get: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    exit 0
+  fi
+fi
+echo "WARNING: missing system tools: ${missing[*]} (no root/apt-get here)." >&2
+echo "  Install them with conda: conda env create -f envs/salmon.yaml, then add its bin/ to PATH," >&2
+echo "  or run snakemake with --software-deployment-method conda. The count-matrix and demo" >&2
+echo "  entries do not need them." >&2

@@ -1,0 +1,97 @@
+"""The validated cohort: one AnnData object (samples x genes) with sample and patient metadata.
+
+``obs`` columns: the sample sheet's columns, the patient sheet's columns (joined on
+``patient``), ``group`` (patient group, see :func:`patient_groups`) and ``n_baseline_biopsies``.
+``layers['counts']`` holds the raw counts; ``X`` holds the same counts until a later stage
+normalises them. ``uns['her2het']`` records where the data came from (``data_source``,
+``simulated``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from her2het import sheets
+
+GROUP_ORDER: tuple[str, ...] = ("nonHET/pCR", "nonHET/no-pCR", "HET/pCR", "HET/no-pCR")
+
+
+def patient_groups(patients: pd.DataFrame) -> pd.Series:
+    """The paper's patient groups from HET and pCR (``pCR``/``no-pCR`` when HET is unknown)."""
+    resp = np.where(patients["pCR"].astype(int) == 1, "pCR", "no-pCR")
+    if "HET" not in patients:
+        return pd.Series(resp, index=patients.index, name="group")
+    het = patients["HET"]
+    label = np.where(het.isna(), "", np.where(het.fillna(0).astype(int) == 1, "HET/", "nonHET/"))
+    return pd.Series(np.char.add(label.astype(str), resp.astype(str)), index=patients.index, name="group")
+
+
+def load_inputs(
+    samples_path: str | Path,
+    patients_path: str | Path,
+    counts_path: str | Path,
+    schema_dir: str | Path,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read and validate the sheets and the count matrix (raises :class:`sheets.InputError`)."""
+    schema_dir = Path(schema_dir)
+    samples = sheets.load_samples(samples_path, schema_dir / "samples.schema.yaml")
+    patients = sheets.load_patients(patients_path, schema_dir / "patients.schema.yaml")
+    sheets.check_cohort(samples, patients, samples_path, patients_path)
+    counts = sheets.read_counts(counts_path, samples)
+    return samples, patients, counts
+
+
+def build_cohort(
+    samples: pd.DataFrame, patients: pd.DataFrame, counts: pd.DataFrame, data_source: str, simulated: bool
+) -> ad.AnnData:
+    """Assemble the cohort AnnData from validated sheets and a genes x samples count matrix."""
+    pts = patients.copy()
+    pts["group"] = patient_groups(pts)
+    n_base = samples[samples["timepoint"] == "pre"].groupby("patient").size().rename("n_baseline_biopsies")
+    pts = pts.merge(n_base, left_on="patient", right_index=True, how="left")
+    obs = samples.merge(pts, on="patient", how="left", validate="many_to_one")
+    obs.index = pd.Index(obs["sample"].astype(str), name="sample_id")
+    for col in obs.columns:
+        if obs[col].dtype == object:
+            obs[col] = obs[col].astype(str).replace({"None": ""})
+    x = counts[obs.index].T.to_numpy(dtype=np.float32)
+    var = pd.DataFrame(index=pd.Index(counts.index.astype(str), name="gene"))
+    adata = ad.AnnData(X=x, obs=obs, var=var)
+    adata.layers["counts"] = x.copy()
+    adata.uns["her2het"] = {"data_source": data_source, "simulated": bool(simulated)}
+    return adata
+
+
+def summarise_cohort(obs: pd.DataFrame, data_source: str) -> pd.DataFrame:
+    """Cohort summary by patient group (one row per group present, then ``all``).
+
+    Columns
+    -------
+    group, patients, patients_2plus_biopsies, patients_1_biopsy, pre_samples, post_samples,
+    HR_pos, EFS_events (NA when EFS is not given), data_source.
+    """
+    pts = obs.drop_duplicates("patient").set_index("patient")
+    rows = []
+    groups = [g for g in GROUP_ORDER if g in set(pts["group"])]
+    groups += sorted(set(pts["group"]) - set(groups))
+    for name in [*groups, "all"]:
+        p = pts if name == "all" else pts[pts["group"] == name]
+        s = obs[obs["patient"].isin(p.index)]
+        rows.append(
+            {
+                "group": name,
+                "patients": len(p),
+                "patients_2plus_biopsies": int((p["n_baseline_biopsies"] >= 2).sum()),
+                "patients_1_biopsy": int((p["n_baseline_biopsies"] == 1).sum()),
+                "pre_samples": int((s["timepoint"] == "pre").sum()),
+                "post_samples": int((s["timepoint"] == "post").sum()),
+                "HR_pos": int((p["HR"] == "pos").sum()),
+                "EFS_events": int(p["EFS_event"].sum()) if "EFS_event" in p else pd.NA,
+                "data_source": data_source,
+            }
+        )
+    return pd.DataFrame(rows)

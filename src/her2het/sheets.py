@@ -1,0 +1,391 @@
+"""Loading and validation of the config, the sample and patient sheets, counts and FISH cells.
+
+Every problem is reported as one :class:`InputError` whose message names the file, the data row
+(1-based, header excluded), the line in the file where that applies, and the column, e.g.::
+
+    config/patients.tsv, row 4 (line 5), column 'pCR': 'maybe' is not one of 0, 1, yes, no
+
+Sheets are validated row by row against the JSON schemas in ``workflow/schemas/`` with
+:mod:`jsonschema` (after typing each cell as the schema says). Large tables (counts, FISH cells)
+are checked column-wise with vectorised pandas operations instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import yaml
+
+_BINARY = {"0": 0, "1": 1, "no": 0, "yes": 1, "false": 0, "true": 1}
+
+
+class InputError(ValueError):
+    """A user input (config, sheet or table) is invalid. The message is one line."""
+
+
+def _where(path: str | Path, row: int | None = None, column: str | None = None, line: bool = True) -> str:
+    parts = [str(path)]
+    if row is not None:
+        parts.append(f"row {row}" + (f" (line {row + 1})" if line else ""))
+    if column is not None:
+        parts.append(f"column '{column}'")
+    return ", ".join(parts)
+
+
+def load_schema(path: str | Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+# --------------------------------------------------------------------------------------------
+# Config
+# --------------------------------------------------------------------------------------------
+
+
+def _with_defaults(cls: type[jsonschema.protocols.Validator]) -> type[jsonschema.protocols.Validator]:
+    """Extend a validator class to fill in ``default`` values (jsonschema FAQ recipe)."""
+    validate_properties = cls.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):  # type: ignore[no-untyped-def]
+        if isinstance(instance, dict):
+            for prop, sub in properties.items():
+                if "default" in sub and prop not in instance:
+                    instance[prop] = _copy(sub["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(cls, {"properties": set_defaults})
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def validate_config(config: dict[str, Any], schema_path: str | Path, source: str = "config") -> dict[str, Any]:
+    """Validate ``config`` in place against the schema, filling defaults; raise :class:`InputError`.
+
+    ``source`` names the config file(s) in the message.
+    """
+    schema = load_schema(schema_path)
+    cls = _with_defaults(jsonschema.validators.validator_for(schema))
+    errors = sorted(cls(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        key = ".".join(str(p) for p in err.absolute_path)
+        if err.validator == "additionalProperties":
+            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            allowed = ", ".join(sorted(err.schema.get("properties", {})))
+            where = f"key '{key + '.' if key else ''}{extra[0]}'"
+            raise InputError(f"{source}, {where}: unknown key (allowed here: {allowed})")
+        raise InputError(f"{source}, key '{key or '<top>'}': {_message(err)}")
+    return config
+
+
+# --------------------------------------------------------------------------------------------
+# Sheets
+# --------------------------------------------------------------------------------------------
+
+
+def read_sheet(path: str | Path) -> pd.DataFrame:
+    """Read a tab-separated sheet as strings, checking the header and the delimiter.
+
+    A UTF-8 byte-order mark and Windows line endings are accepted. Blank lines are ignored; the
+    frame's index holds each row's 1-based data-row number (line number minus one).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: file not found")
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise InputError(f"{p}: file is empty (expected a tab-separated header line)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    lines = text.splitlines()
+    header = lines[0].split("\t")
+    if len(header) == 1:
+        for sep, name in ((",", "comma"), (";", "semicolon"), (" ", "space")):
+            if sep in lines[0]:
+                raise InputError(f"{p}, line 1: header is {name}-separated; sheets must be tab-separated")
+    dup = [c for i, c in enumerate(header) if c in header[:i]]
+    if dup:
+        raise InputError(f"{p}, line 1, column '{dup[0]}': duplicated column name")
+    if any(not c.strip() for c in header):
+        raise InputError(f"{p}, line 1: empty column name at position {[c.strip() for c in header].index('') + 1}")
+    rows: dict[int, list[str]] = {}
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            raise InputError(
+                f"{_where(p, lineno - 1)}: has {len(fields)} tab-separated fields, header has {len(header)}"
+            )
+        rows[lineno - 1] = [f.strip() for f in fields]
+    if not rows:
+        raise InputError(f"{p}: header only, no data rows")
+    df = pd.DataFrame.from_dict(rows, orient="index", columns=[c.strip() for c in header], dtype=str)
+    return df
+
+
+def _coerce(value: str, prop: Mapping[str, Any]) -> Any:
+    """Type one cell as the schema property says; return the string unchanged if it can't."""
+    if prop.get("x-binary"):
+        return _BINARY.get(value.lower(), value)
+    t = prop.get("type")
+    try:
+        if t == "integer":
+            f = float(value)
+            return int(f) if f.is_integer() else value
+        if t == "number":
+            f = float(value)
+            return f if np.isfinite(f) else value
+    except ValueError:
+        return value
+    return value
+
+
+def _message(err: jsonschema.ValidationError) -> str:
+    v, s = err.instance, err.schema
+    if err.validator == "enum":
+        allowed = ", ".join(str(x) for x in s["enum"])
+        if s.get("x-binary"):
+            allowed = "0, 1, yes, no"
+        return f"{v!r} is not one of {allowed}"
+    if err.validator == "pattern":
+        return f"{v!r} is not allowed: {s.get('description', 'must match ' + s['pattern'])}"
+    if err.validator == "type":
+        return f"{v!r} is not of type {s['type']}"
+    if err.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{v!r} violates {err.validator} {s[err.validator]}"
+    if err.validator == "required":
+        return err.message
+    return err.message
+
+
+def validate_sheet(df: pd.DataFrame, schema: Mapping[str, Any], path: str | Path) -> pd.DataFrame:
+    """Validate every row of a sheet read by :func:`read_sheet`; return it with typed columns."""
+    props: Mapping[str, Any] = schema.get("properties", {})
+    missing = [c for c in schema.get("required", []) if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}, line 1, column '{missing[0]}': required column is missing")
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    typed: dict[str, list[Any]] = {c: [] for c in df.columns}
+    for row, values in zip(df.index, df.itertuples(index=False, name=None), strict=True):
+        instance: dict[str, Any] = {}
+        for col, val in zip(df.columns, values, strict=True):
+            if val == "":
+                typed[col].append(None)
+                if col in schema.get("required", []):
+                    raise InputError(f"{_where(path, row, col)}: value is missing")
+                continue
+            v = _coerce(val, props[col]) if col in props else val
+            typed[col].append(v)
+            if col in props:
+                instance[col] = v
+        err = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if err is not None:
+            col = str(err.absolute_path[0]) if err.absolute_path else None
+            raise InputError(f"{_where(path, row, col)}: {_message(err)}")
+    out = pd.DataFrame(typed, index=df.index)
+    for col, prop in props.items():
+        if col in out and prop.get("type") in ("integer", "number"):
+            out[col] = pd.to_numeric(out[col])  # None -> NaN where optional values are missing
+    return out
+
+
+def _first_duplicate(values: pd.Series) -> int | None:
+    dup = values.duplicated()
+    return int(values.index[dup.to_numpy()][0]) if dup.any() else None
+
+
+def load_samples(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
+    """Read and validate the sample sheet (rows must have unique sample IDs)."""
+    df = validate_sheet(read_sheet(path), load_schema(schema_path), path)
+    row = _first_duplicate(df["sample"])
+    if row is not None:
+        raise InputError(f"{_where(path, row, 'sample')}: duplicated sample ID {df.at[row, 'sample']!r}")
+    row = _first_duplicate(df["patient"] + "\t" + df["timepoint"] + "\t" + df["biopsy"])
+    if row is not None:
+        raise InputError(
+            f"{_where(path, row, 'biopsy')}: biopsy {df.at[row, 'biopsy']!r} appears twice for patient "
+            f"{df.at[row, 'patient']!r} at timepoint {df.at[row, 'timepoint']!r}"
+        )
+    if "count_column" not in df:
+        df["count_column"] = df["sample"]
+    df["count_column"] = df["count_column"].fillna(df["sample"])
+    return df
+
+
+def load_patients(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
+    """Read and validate the patient sheet (rows must have unique patient IDs)."""
+    df = validate_sheet(read_sheet(path), load_schema(schema_path), path)
+    row = _first_duplicate(df["patient"])
+    if row is not None:
+        raise InputError(f"{_where(path, row, 'patient')}: duplicated patient ID {df.at[row, 'patient']!r}")
+    if ("EFS_months" in df) != ("EFS_event" in df):
+        have = "EFS_months" if "EFS_months" in df else "EFS_event"
+        other = "EFS_event" if have == "EFS_months" else "EFS_months"
+        raise InputError(f"{path}, line 1, column '{other}': required when '{have}' is given")
+    if "EFS_months" in df:
+        partial = df["EFS_months"].isna() != df["EFS_event"].isna()
+        if partial.any():
+            row = int(df.index[partial.to_numpy()][0])
+            col = "EFS_months" if pd.isna(df.at[row, "EFS_months"]) else "EFS_event"
+            raise InputError(f"{_where(path, row, col)}: value is missing (EFS time and event go together)")
+    if "HET" in df and "pCR" in df:
+        for col in ("pCR", "HET"):
+            df[col] = df[col].astype("Int64")
+    return df
+
+
+def check_cohort(
+    samples: pd.DataFrame, patients: pd.DataFrame, samples_path: str | Path, patients_path: str | Path
+) -> None:
+    """Cross-sheet checks: every sample's patient exists; every post sample has a pre sample."""
+    known = set(patients["patient"])
+    unknown = ~samples["patient"].isin(known)
+    if unknown.any():
+        row = int(samples.index[unknown.to_numpy()][0])
+        raise InputError(
+            f"{_where(samples_path, row, 'patient')}: patient {samples.at[row, 'patient']!r} "
+            f"is not in the patient sheet {patients_path}"
+        )
+    with_pre = set(samples.loc[samples["timepoint"] == "pre", "patient"])
+    orphan = (samples["timepoint"] == "post") & ~samples["patient"].isin(with_pre)
+    if orphan.any():
+        row = int(samples.index[orphan.to_numpy()][0])
+        raise InputError(
+            f"{_where(samples_path, row, 'timepoint')}: post-treatment sample of patient "
+            f"{samples.at[row, 'patient']!r} has no pre-treatment sample"
+        )
+    unused = sorted(known - set(samples["patient"]))
+    if unused:
+        row = int(patients.index[patients["patient"] == unused[0]][0])
+        raise InputError(
+            f"{_where(patients_path, row, 'patient')}: patient {unused[0]!r} has no sample in {samples_path}"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Large tables: counts and FISH cells (vectorised checks)
+# --------------------------------------------------------------------------------------------
+
+
+def read_counts(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
+    """Read a genes x samples count matrix (TSV/CSV, first column gene) for the sheet's samples.
+
+    Returns integer counts with the sample IDs as columns, in sample-sheet order.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: file not found")
+    sep = "," if p.name.lower().removesuffix(".gz").endswith(".csv") else "\t"
+    try:
+        df = pd.read_csv(p, sep=sep, index_col=0, dtype=str, encoding="utf-8-sig")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot be read as a {'comma' if sep == ',' else 'tab'}-separated table ({exc})") from None
+    df.index = df.index.astype(str)
+    rowno = pd.Series(np.arange(1, len(df) + 1), index=range(len(df)))
+    dup = pd.Series(df.index).duplicated()
+    if dup.any():
+        r = int(rowno[dup.to_numpy()].iloc[0])
+        raise InputError(f"{_where(p, r, df.index.name or 'gene')}: duplicated gene {df.index[r - 1]!r}")
+    cols = samples["count_column"].tolist()
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise InputError(f"{p}, line 1, column '{missing[0]}': sample column listed in the sample sheet is absent")
+    sub = df[cols]
+    num = sub.apply(pd.to_numeric, errors="coerce")
+    bad = num.isna() | (num < 0) | (num.to_numpy() != np.floor(num.to_numpy()))
+    if bad.to_numpy().any():
+        r, c = np.argwhere(bad.to_numpy())[0]
+        raise InputError(
+            f"{_where(p, int(r) + 1, cols[c])}: {sub.iat[r, c]!r} is not a non-negative integer count"
+        )
+    out = num.astype(np.int64)
+    zero = out.sum(axis=0) == 0
+    if zero.any():
+        raise InputError(f"{p}, column '{zero.index[zero.to_numpy()][0]}': sample has no counts (all zero)")
+    out.columns = samples["sample"].tolist()
+    out.index.name = "gene"
+    return out
+
+
+FISH_NUMERIC = {"cell": "integer", "x": "number", "y": "number", "erbb2": "integer", "cep17": "integer", "ihc": "integer"}
+
+
+def read_fish_cells(
+    path: str | Path, schema_path: str | Path, samples: Iterable[str], columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Read and validate a per-cell FISH table (Parquet, CSV or TSV), vectorised.
+
+    Rows are numbered from 1 in file order; for text files the line is the row plus one.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: file not found")
+    schema = load_schema(schema_path)
+    props = schema["properties"]
+    name = p.name.lower().removesuffix(".gz")
+    text = not name.endswith(".parquet")
+    if text:
+        sep = "," if name.endswith(".csv") else "\t"
+        try:
+            df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+            raise InputError(f"{p}: cannot be read as a table ({exc})") from None
+    else:
+        df = pd.read_parquet(p, columns=columns)
+    missing = [c for c in schema["required"] if c not in df.columns]
+    if missing:
+        raise InputError(f"{p}, line 1, column '{missing[0]}': required column is missing")
+    df.index = pd.RangeIndex(1, len(df) + 1)
+    for col in [c for c in df.columns if c in props]:
+        s = df[col]
+        kind = FISH_NUMERIC.get(col)
+        if kind is None:
+            df[col] = s.astype(str)
+            empty = df[col].str.len() == 0
+            if empty.any():
+                raise InputError(f"{_where(p, int(df.index[empty.to_numpy()][0]), col, text)}: value is missing")
+            continue
+        num = pd.to_numeric(s, errors="coerce") if s.dtype == object else s.astype(float)
+        bad = num.isna() | ~np.isfinite(num)
+        if kind == "integer":
+            bad |= num != np.floor(num)
+        lo, hi = props[col].get("minimum"), props[col].get("maximum")
+        if lo is not None:
+            bad |= num < lo
+        if hi is not None:
+            bad |= num > hi
+        if bad.any():
+            r = int(df.index[bad.to_numpy()][0])
+            rule = {"integer": "an integer", "number": "a number"}[kind]
+            rng = f" in [{lo}, {hi}]" if hi is not None else (f" >= {lo}" if lo is not None else "")
+            raise InputError(f"{_where(p, r, col, text)}: {s.loc[r]!r} is not {rule}{rng}")
+        df[col] = num.astype(np.int64 if kind == "integer" else np.float64)
+    known = set(samples)
+    unknown = ~df["sample"].isin(known)
+    if unknown.any():
+        r = int(df.index[unknown.to_numpy()][0])
+        raise InputError(f"{_where(p, r, 'sample', text)}: sample {df.at[r, 'sample']!r} is not in the sample sheet")
+    dup = df.duplicated(["sample", "area", "cell"])
+    if dup.any():
+        r = int(df.index[dup.to_numpy()][0])
+        raise InputError(f"{_where(p, r, 'cell', text)}: cell {df.at[r, 'cell']} appears twice in sample "
+                         f"{df.at[r, 'sample']!r}, area {df.at[r, 'area']!r}")
+    return df
+
+
+#: IDs that are safe in file names and shell arguments (also used for wildcard constraints).
+SAFE_ID = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"

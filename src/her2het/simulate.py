@@ -1,0 +1,618 @@
+"""Seeded, deterministic simulator of a neoadjuvant HER2-positive trial cohort (demo data).
+
+Everything written by this module is **simulated**. It mimics the design of the NCT02326974
+translational study (Li et al., J Clin Invest 2024) so that the workflow can run end to end
+offline, and it plants the paper's headline findings with known effect sizes so that tests can
+check that the analysis recovers them. It is not, and must never be presented as, trial data.
+
+Design (``paper`` size): 129 patients in three groups (non-HET/pCR 64, non-HET/no-pCR 51,
+HET/no-pCR 14); two baseline biopsies for 113 patients and one for 16 (242 pre-treatment
+samples); one residual (post-treatment) sample for 43 patients without pCR; 285 samples.
+
+Random streams are split with :class:`numpy.random.SeedSequence` so that the design (sample and
+patient sheets) can be computed on its own, cheaply, at workflow parse time.
+
+Generative model of expression (log2 scale, per gene ``g`` and sample ``s`` of patient ``p``)::
+
+    log2 mu[g, s] = base[g] + subtype_profile[subtype(s), g]
+                    + pcr(p) * E_pcr[g]            (pre-treatment samples only)
+                    + het(p) * E_het[g]
+                    + post(s) * E_treat[g] * (het_damping if het(p) else 1)
+                    + amp_level(s) * E_amp[g] + patient[p, g] + biopsy[s, g]
+    counts[g, s] ~ NB(mean = size_factor[s] * 2 ** log2 mu[g, s], dispersion[g])
+
+The planted effect vectors ``E_*`` are written to the ground-truth table ``effects.tsv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from her2het import genes as G
+
+SIMULATED_NOTE = "SIMULATED demo data (her2het.simulate) - not trial data"
+
+PATTERNS: tuple[str, ...] = ("homogeneous", "clustered", "mosaic", "scattered", "her2_negative")
+
+
+@dataclass(frozen=True)
+class Design:
+    """Cohort size of one demo scale."""
+
+    n_nonhet_pcr: int
+    n_nonhet_nopcr: int
+    n_het: int
+    n_single_biopsy: int
+    n_residual_nonhet: int
+    n_residual_het: int
+    n_genes: int
+    cells_per_area: int
+    areas_per_sample: int = 2
+
+    @property
+    def n_patients(self) -> int:
+        return self.n_nonhet_pcr + self.n_nonhet_nopcr + self.n_het
+
+    @property
+    def n_samples(self) -> int:
+        pre = 2 * self.n_patients - self.n_single_biopsy
+        return pre + self.n_residual_nonhet + self.n_residual_het
+
+
+SIZES: dict[str, Design] = {
+    "tiny": Design(3, 3, 2, 2, 2, 1, n_genes=400, cells_per_area=120),
+    "small": Design(14, 11, 6, 4, 8, 4, n_genes=1500, cells_per_area=250),
+    "paper": Design(64, 51, 14, 16, 33, 10, n_genes=5000, cells_per_area=300),
+}
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Planted effect sizes (log2 fold changes unless stated)."""
+
+    pcr_erbb2: float = 1.0  # finding 1: ERBB2 mRNA highest with pCR
+    pcr_amplicon: float = 0.7
+    pcr_erbb_signalling: float = 0.6  # receptors/ligands and downstream
+    pcr_immune: float = 0.8  # finding 5
+    het_erbb2: float = -1.5  # finding 2: low ERBB2 in HET
+    het_amplicon: float = -1.0
+    het_downstream: float = 0.8  # finding 2: ERBB signalling sustained downstream
+    het_basal: float = 1.0  # finding 2: basal-like features
+    het_immune: float = -0.6  # finding 5
+    treat_erbb2: float = -1.2  # finding 3: HER2 decreases after treatment
+    treat_amplicon: float = -0.8
+    treat_pi3k: float = 0.8  # finding 3: PI3K enrichment
+    treat_luminal: float = 0.8  # finding 3: luminal features
+    treat_immune: float = -0.3
+    het_treatment_damping: float = 0.15  # finding 4: minimal change in HET tumours
+    amp_level: float = 0.3  # ERBB2 copy-number level (per SD) -> amplicon expression
+    sd_patient: float = 0.25  # patient random effect (shared by a patient's samples)
+    sd_biopsy: float = 0.12  # extra spread between samples of one patient
+    sd_size_factor: float = 0.3  # log-normal spread of library size factors
+    # Event-free survival: exponential hazard per month, hazard ratios for pCR and HET.
+    efs_base_hazard: float = 0.004
+    efs_hr_pcr: float = 0.35
+    efs_hr_het: float = 2.5
+
+
+NULL_EFFECTS = Effects(
+    **{
+        k: (1.0 if k.startswith("efs_hr") else 0.0)
+        for k in (
+            "pcr_erbb2 pcr_amplicon pcr_erbb_signalling pcr_immune het_erbb2 het_amplicon "
+            "het_downstream het_basal het_immune treat_erbb2 treat_amplicon treat_pi3k "
+            "treat_luminal treat_immune amp_level efs_hr_pcr efs_hr_het"
+        ).split()
+    }
+)
+
+# Subtype probabilities by patient group (baseline) and post-treatment transition rules.
+_SUBTYPE_P: dict[str, tuple[float, ...]] = {  # order: G.SUBTYPES
+    "nonHET_pCR": (0.08, 0.15, 0.65, 0.05, 0.07),
+    "nonHET_nopCR": (0.2, 0.25, 0.4, 0.05, 0.1),
+    "HET_nopCR": (0.12, 0.18, 0.15, 0.4, 0.15),
+}
+_SHIFT_TO_LUMINAL = {"nonHET": 0.5, "HET": 0.1}  # P(Her2/Basal -> LumA/LumB) after treatment
+
+
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    names = ("design", "expression", "fish", "survival")
+    children = np.random.SeedSequence(seed).spawn(len(names))
+    return {n: np.random.default_rng(c) for n, c in zip(names, children, strict=True)}
+
+
+def resolve_design(size: str, n_genes: int | None = None, cells_per_area: int | None = None) -> Design:
+    """Return the :class:`Design` of a named size, with optional overrides."""
+    if size not in SIZES:
+        raise ValueError(f"unknown demo size {size!r}; choose one of {sorted(SIZES)}")
+    d = SIZES[size]
+    if n_genes is not None:
+        d = replace(d, n_genes=int(n_genes))
+    if cells_per_area is not None:
+        d = replace(d, cells_per_area=int(cells_per_area))
+    if d.n_genes < len(G.named_genes()):
+        raise ValueError(f"n_genes must be >= {len(G.named_genes())} (the planted named genes)")
+    return d
+
+
+# --------------------------------------------------------------------------------------------
+# Design: patients and samples
+# --------------------------------------------------------------------------------------------
+
+
+def simulate_design(design: Design, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate the patient and sample sheets (cheap; used at workflow parse time).
+
+    Returns
+    -------
+    patients, samples
+        Sheets in the layout of ``workflow/schemas/patients.schema.yaml`` and
+        ``samples.schema.yaml``, plus hidden truth columns prefixed ``true_`` (dropped by
+        :func:`write_demo` from the user-facing sheets).
+    """
+    rng = _streams(seed)["design"]
+    n = design.n_patients
+    group = np.array(
+        ["nonHET_pCR"] * design.n_nonhet_pcr
+        + ["nonHET_nopCR"] * design.n_nonhet_nopcr
+        + ["HET_nopCR"] * design.n_het
+    )
+    group = group[rng.permutation(n)]
+    patient = np.array([f"P{i + 1:03d}" for i in range(n)])
+    het = (group == "HET_nopCR").astype(int)
+    pcr = (group == "nonHET_pCR").astype(int)
+    p_hr = np.where(pcr == 1, 0.45, np.where(het == 1, 0.7, 0.65))
+    hr = np.where(rng.random(n) < p_hr, "pos", "neg")
+
+    single = np.zeros(n, dtype=bool)
+    single[rng.choice(n, design.n_single_biopsy, replace=False)] = True
+    residual = np.zeros(n, dtype=bool)
+    for mask, k in ((group == "nonHET_nopCR", design.n_residual_nonhet), (het == 1, design.n_residual_het)):
+        idx = np.flatnonzero(mask)
+        residual[rng.choice(idx, k, replace=False)] = True
+
+    subtype_idx = np.array([rng.choice(len(G.SUBTYPES), p=_SUBTYPE_P[g]) for g in group])
+    patients = pd.DataFrame(
+        {
+            "patient": patient,
+            "pCR": pcr,
+            "HET": het,
+            "HR": hr,
+            "arm": "T-DM1+P",
+            "true_group": group,
+        }
+    )
+
+    rows: list[dict[str, Any]] = []
+    for i in range(n):
+        base_sub = G.SUBTYPES[subtype_idx[i]]
+        for b in ("B1",) if single[i] else ("B1", "B2"):
+            sub = base_sub
+            if b == "B2" and rng.random() < 0.1:  # occasional between-biopsy discordance
+                sub = G.SUBTYPES[rng.choice(len(G.SUBTYPES), p=_SUBTYPE_P[group[i]])]
+            rows.append(dict(sample=f"{patient[i]}_{b}", patient=patient[i], timepoint="pre", biopsy=b, true_subtype=sub))
+        if residual[i]:
+            kind = "HET" if het[i] else "nonHET"
+            sub = base_sub
+            if sub in ("Her2", "Basal") and rng.random() < _SHIFT_TO_LUMINAL[kind]:
+                sub = "LumA" if rng.random() < 0.5 else "LumB"
+            rows.append(dict(sample=f"{patient[i]}_S", patient=patient[i], timepoint="post", biopsy="S", true_subtype=sub))
+    samples = pd.DataFrame(rows)
+    samples.insert(4, "count_column", samples["sample"])
+    return patients, samples
+
+
+def simulate_survival(patients: pd.DataFrame, seed: int, effects: Effects = Effects()) -> pd.DataFrame:
+    """Add event-free survival (months) with planted hazard ratios for pCR and HET."""
+    rng = _streams(seed)["survival"]
+    n = len(patients)
+    hazard = (
+        effects.efs_base_hazard
+        * np.power(effects.efs_hr_pcr, patients["pCR"].to_numpy())
+        * np.power(effects.efs_hr_het, patients["HET"].to_numpy())
+    )
+    t_event = rng.exponential(1.0 / hazard)
+    t_censor = rng.uniform(36.0, 84.0, n)  # administrative follow-up 3-7 years
+    out = patients.copy()
+    out["EFS_months"] = np.round(np.minimum(t_event, t_censor), 1)
+    out["EFS_event"] = (t_event <= t_censor).astype(int)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Expression
+# --------------------------------------------------------------------------------------------
+
+
+def gene_table(design: Design, seed: int) -> pd.DataFrame:
+    """Genes with their planted programme; synthetic filler genes are named ``SIMG#####``."""
+    named = G.named_genes()
+    programme = {}
+    for module, gs in G.PAM50_MODULES.items():
+        for g in gs:
+            programme[g] = f"pam50_{module}"
+    for module, gs in G.MARKERS.items():
+        for g in gs:
+            programme.setdefault(g, module)
+    n_filler = design.n_genes - len(named)
+    filler = [f"SIMG{i + 1:05d}" for i in range(n_filler)]
+    genes = pd.DataFrame({"gene": named + filler})
+    genes["programme"] = genes["gene"].map(programme).fillna("filler")
+    genes.insert(0, "gene_id", [f"ENSGSIM{i + 1:08d}" for i in range(len(genes))])
+    return genes
+
+
+def planted_effects(genes: pd.DataFrame, effects: Effects, rng: np.random.Generator) -> pd.DataFrame:
+    """Per-gene planted log2 effects of each component (0 where none is planted)."""
+    prog = genes["programme"].to_numpy()
+    sym = genes["gene"].to_numpy()
+    n = len(genes)
+
+    def where(*programmes: str) -> np.ndarray:
+        return np.isin(prog, programmes)
+
+    # Gene-specific loadings in [0.6, 1.4] make effects vary within a programme.
+    load = rng.uniform(0.6, 1.4, n)
+    amplicon = where("her2_amplicon") | np.isin(sym, ["GRB7"])
+    erbb2 = sym == "ERBB2"
+    receptors = where("erbb_receptors_ligands")
+    downstream = where("erbb_downstream")
+    immune = where(*G.IMMUNE_PROGRAMMES)
+    basal = where("basal_extra")
+    pi3k = where("pi3k_akt_mtor")
+    luminal = where("luminal_estrogen")
+
+    e = pd.DataFrame(0.0, index=genes["gene"], columns=["pcr", "het", "treatment", "amp_level"])
+    e["pcr"] = load * (
+        effects.pcr_amplicon * amplicon
+        + effects.pcr_erbb_signalling * (receptors | downstream)
+        + effects.pcr_immune * immune
+    ) + effects.pcr_erbb2 * erbb2
+    e["het"] = load * (
+        effects.het_amplicon * amplicon
+        + effects.het_downstream * downstream
+        + effects.het_basal * basal
+        + effects.het_immune * immune
+    ) + effects.het_erbb2 * erbb2
+    e["treatment"] = load * (
+        effects.treat_amplicon * amplicon
+        + effects.treat_pi3k * pi3k
+        + effects.treat_luminal * luminal
+        + effects.treat_immune * immune
+    ) + effects.treat_erbb2 * erbb2
+    e["amp_level"] = effects.amp_level * (amplicon | erbb2)
+    e["treatment_in_het"] = e["treatment"] * effects.het_treatment_damping
+    return e.round(4)
+
+
+def subtype_profiles(genes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """log2 offsets per subtype (columns) for every gene (zero outside PAM50)."""
+    prof = pd.DataFrame(0.0, index=genes["gene"], columns=list(G.SUBTYPES))
+    jitter = pd.Series(rng.uniform(0.7, 1.3, len(G.PAM50)), index=list(G.PAM50))
+    for g in G.PAM50:
+        module = G.pam50_module_of(g)
+        for st in G.SUBTYPES:
+            prof.loc[g, st] = G.SUBTYPE_MODULE_PROFILE[st][module] * jitter[g]
+    return prof.round(4)
+
+
+def simulate_counts(
+    design: Design,
+    seed: int,
+    patients: pd.DataFrame,
+    samples: pd.DataFrame,
+    amp_level: np.ndarray,
+    effects: Effects = Effects(),
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Negative-binomial counts (genes x samples) and the ground-truth tables.
+
+    Returns
+    -------
+    counts
+        Integer counts, index ``gene``, one column per sample.
+    truth_effects
+        Planted per-gene effects (``effects.tsv``) including subtype offsets and dispersion.
+    size_factors
+        Planted size factor per sample.
+    """
+    rng = _streams(seed)["expression"]
+    genes = gene_table(design, seed)
+    n_g, n_s = len(genes), len(samples)
+    prog = genes["programme"].to_numpy()
+
+    # Baseline mean expression (log2 of normalised counts) and gene-wise dispersion.
+    base = np.where(prog == "filler", rng.normal(6.5, 2.2, n_g), rng.normal(8.5, 1.3, n_g))
+    base = np.where(prog == "housekeeping", rng.normal(12.0, 0.8, n_g), base)
+    mu_base = np.power(2.0, base)
+    dispersion = (0.06 + 1.5 / mu_base) * np.exp(rng.normal(0.0, 0.45, n_g))
+
+    eff = planted_effects(genes, effects, rng)
+    prof = subtype_profiles(genes, rng)
+
+    pat = patients.set_index("patient").loc[samples["patient"]]
+    is_post = (samples["timepoint"] == "post").to_numpy()
+    het = pat["HET"].to_numpy().astype(bool)
+    pcr = pat["pCR"].to_numpy().astype(bool)
+    pidx = pd.factorize(samples["patient"])[0]
+    n_p = pidx.max() + 1
+
+    log2mu = np.repeat(base[:, None], n_s, axis=1)
+    log2mu += prof[samples["true_subtype"].to_numpy()].to_numpy()
+    log2mu += np.outer(eff["pcr"].to_numpy(), pcr & ~is_post)
+    log2mu += np.outer(eff["het"].to_numpy(), het)
+    treat = np.where(het, effects.het_treatment_damping, 1.0) * is_post
+    log2mu += np.outer(eff["treatment"].to_numpy(), treat)
+    log2mu += np.outer(eff["amp_level"].to_numpy(), amp_level)
+    log2mu += rng.normal(0.0, effects.sd_patient, (n_g, n_p))[:, pidx]
+    log2mu += rng.normal(0.0, effects.sd_biopsy, (n_g, n_s))
+
+    size_factor = np.exp(rng.normal(0.0, effects.sd_size_factor, n_s))
+    mu = np.power(2.0, log2mu) * size_factor[None, :]
+    r = 1.0 / dispersion[:, None]
+    counts = rng.negative_binomial(r, r / (r + mu))
+
+    counts_df = pd.DataFrame(counts.astype(np.int64), index=genes["gene"], columns=samples["sample"])
+    counts_df.index.name = "gene"
+    truth = eff.copy()
+    truth.insert(0, "programme", prog)
+    truth.insert(0, "gene_id", genes["gene_id"].to_numpy())
+    truth["base_log2_mean"] = np.round(base, 4)
+    truth["dispersion"] = np.round(dispersion, 5)
+    for st in G.SUBTYPES:
+        truth[f"subtype_{st}"] = prof[st]
+    truth = truth.reset_index()
+    sf = pd.DataFrame({"sample": samples["sample"], "size_factor": np.round(size_factor, 5)})
+    return counts_df, truth, sf
+
+
+# --------------------------------------------------------------------------------------------
+# FISH: per-cell ERBB2 / CEP17 signals with coordinates
+# --------------------------------------------------------------------------------------------
+
+_FRACTION_RANGE = {  # planted fraction of amplified tumour cells per pattern
+    "homogeneous": (0.92, 1.0),
+    "clustered": (0.2, 0.45),
+    "mosaic": (0.2, 0.45),
+    "scattered": (0.07, 0.15),
+    "her2_negative": (0.0, 0.02),
+}
+_FIELD_UM = 400.0  # side of the square field of view of one area, in micrometres
+
+
+def _area_patterns(
+    rng: np.random.Generator, het: bool, timepoint: str, is_het_biopsy: bool, n_areas: int
+) -> list[str]:
+    if timepoint == "post":
+        p = (0.45, 0.15, 0.15, 0.1, 0.15) if not het else (0.2, 0.2, 0.2, 0.2, 0.2)
+        return [PATTERNS[rng.choice(len(PATTERNS), p=p)] for _ in range(n_areas)]
+    if not is_het_biopsy:
+        return ["homogeneous"] * n_areas
+    het_area = PATTERNS[1 + rng.integers(4)]
+    other = "homogeneous" if rng.random() < 0.5 else PATTERNS[1 + rng.integers(4)]
+    pats = [het_area, other][:n_areas]
+    return [pats[i] for i in rng.permutation(len(pats))]
+
+
+def _cells_for_area(rng: np.random.Generator, pattern: str, n: int, amp_mean: float) -> dict[str, np.ndarray]:
+    x = rng.uniform(0.0, _FIELD_UM, n)
+    y = rng.uniform(0.0, _FIELD_UM, n)
+    lo, hi = _FRACTION_RANGE[pattern]
+    k = int(round(rng.uniform(lo, hi) * n))
+    amp = np.zeros(n, dtype=bool)
+    if pattern == "clustered":  # a contiguous block: the k cells nearest a random centre
+        cx, cy = rng.uniform(0.2, 0.8, 2) * _FIELD_UM
+        amp[np.argsort((x - cx) ** 2 + (y - cy) ** 2, kind="stable")[:k]] = True
+    else:  # spatially random labels (mosaic, scattered, homogeneous, her2_negative)
+        amp[rng.choice(n, k, replace=False)] = True
+    cep17 = 1 + rng.binomial(3, 1 / 3, n)  # 1-4 copies, mean 2
+    # Non-amplified cells: ERBB2 tracks CEP17 with small counting noise, kept below ratio 2.
+    erbb2_non = np.clip(cep17 + rng.choice([-1, 0, 0, 0, 0, 1], n), 1, np.minimum(2 * cep17 - 1, 5))
+    # Amplified cells: ratio >= 2 and >= 6 copies, mean around the sample's amplification level.
+    erbb2_amp = np.maximum(np.maximum(2 * cep17, 6), rng.poisson(amp_mean, n))
+    erbb2 = np.where(amp, erbb2_amp, erbb2_non)
+    return {"x": np.round(x, 1), "y": np.round(y, 1), "erbb2": erbb2, "cep17": cep17, "amp": amp}
+
+
+def simulate_fish(
+    design: Design, seed: int, patients: pd.DataFrame, samples: pd.DataFrame, with_ihc: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Per-cell FISH table, per-area truth, and per-sample amplification level (z-score).
+
+    HET patients have at least one baseline biopsy with a heterogeneous area (trial definition:
+    >5% and <50% amplified cells, or a HER2-negative area); non-HET patients have none at
+    baseline. Residual tumours are more often heterogeneous and less amplified (finding 3).
+    """
+    rng = _streams(seed)["fish"]
+    het_by_patient = patients.set_index("patient")["HET"].astype(bool)
+    # Which baseline biopsy of a HET patient is heterogeneous (at least one).
+    het_biopsy: dict[str, bool] = {}
+    for pt, grp in samples[samples["timepoint"] == "pre"].groupby("patient", sort=False):
+        ids = grp["sample"].tolist()
+        flags = [False] * len(ids)
+        if het_by_patient[pt]:
+            flags[rng.integers(len(ids))] = True
+            if len(ids) > 1 and rng.random() < 0.4:
+                flags = [True] * len(ids)
+        het_biopsy.update(zip(ids, flags, strict=True))
+
+    amp_z = rng.normal(0.0, 1.0, len(samples))
+    post = (samples["timepoint"] == "post").to_numpy()
+    amp_z = np.where(post, amp_z - 0.7, amp_z)  # lower copy number in residual tumours
+    frames: list[pd.DataFrame] = []
+    truth_rows: list[dict[str, Any]] = []
+    for j, row in enumerate(samples.itertuples(index=False)):
+        pats = _area_patterns(
+            rng, bool(het_by_patient[row.patient]), row.timepoint, het_biopsy.get(row.sample, False),
+            design.areas_per_sample,
+        )
+        amp_mean = float(np.clip(12.0 + 3.0 * amp_z[j], 6.0, 30.0))
+        for a, pattern in enumerate(pats, start=1):
+            c = _cells_for_area(rng, pattern, design.cells_per_area, amp_mean)
+            n = design.cells_per_area
+            df = pd.DataFrame(
+                {
+                    "sample": row.sample,
+                    "area": f"A{a}",
+                    "cell": np.arange(1, n + 1),
+                    "x": c["x"],
+                    "y": c["y"],
+                    "erbb2": c["erbb2"].astype(np.int32),
+                    "cep17": c["cep17"].astype(np.int32),
+                }
+            )
+            ith = "none"
+            if with_ihc:
+                # Genetic ITH: IHC follows amplification. Non-genetic ITH (planted in some
+                # amplified areas): a share of amplified cells lacks protein overexpression.
+                ihc = np.where(c["amp"], rng.choice([2, 3], n, p=[0.15, 0.85]), rng.choice([0, 1], n, p=[0.6, 0.4]))
+                frac = c["amp"].mean()
+                if pattern == "homogeneous" and rng.random() < 0.15:
+                    ith = "non_genetic"
+                    lose = c["amp"] & (rng.random(n) < 0.35)
+                    ihc = np.where(lose, rng.choice([0, 1], n), ihc)
+                elif 0.0 < frac < 1.0 and pattern != "homogeneous":
+                    ith = "genetic"
+                df["ihc"] = ihc.astype(np.int32)
+            frames.append(df)
+            frac_amp = float(c["amp"].mean())
+            truth_rows.append(
+                dict(
+                    sample=row.sample,
+                    area=f"A{a}",
+                    pattern=pattern,
+                    fraction_amplified=round(frac_amp, 4),
+                    trial_het_area=int(pattern == "her2_negative" or 0.05 < frac_amp < 0.5),
+                    ith_type=ith,
+                )
+            )
+    cells = pd.concat(frames, ignore_index=True)
+    return cells, pd.DataFrame(truth_rows), amp_z
+
+
+# --------------------------------------------------------------------------------------------
+# Orchestration
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoCohort:
+    """All simulated tables of one demo cohort (user-facing sheets and ground truth)."""
+
+    patients: pd.DataFrame
+    samples: pd.DataFrame
+    counts: pd.DataFrame
+    fish_cells: pd.DataFrame
+    truth_samples: pd.DataFrame
+    truth_patients: pd.DataFrame
+    truth_effects: pd.DataFrame
+    truth_fish_areas: pd.DataFrame
+    params: dict[str, Any]
+
+
+def demo_sheets(size: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """User-facing patient and sample sheets of a demo cohort (no truth columns)."""
+    patients, samples = simulate_design(resolve_design(size), seed)
+    return _public_patients(simulate_survival(patients, seed)), _public_samples(samples)
+
+
+def _public_patients(p: pd.DataFrame) -> pd.DataFrame:
+    return p[["patient", "pCR", "HET", "HR", "EFS_months", "EFS_event", "arm"]]
+
+
+def _public_samples(s: pd.DataFrame) -> pd.DataFrame:
+    return s[["sample", "patient", "timepoint", "biopsy", "count_column"]]
+
+
+def simulate_cohort(
+    size: str = "paper",
+    seed: int = 2024,
+    *,
+    n_genes: int | None = None,
+    cells_per_area: int | None = None,
+    with_ihc: bool = True,
+    effects: Effects | Mapping[str, float] | None = None,
+) -> DemoCohort:
+    """Simulate a whole demo cohort.
+
+    Parameters
+    ----------
+    size
+        ``tiny`` (unit tests), ``small`` (CI end-to-end) or ``paper`` (the study's scale).
+    seed
+        Seed of every random stream; the same seed gives identical tables.
+    n_genes, cells_per_area
+        Overrides of the size's defaults.
+    with_ihc
+        Add a per-cell IHC score (0-3) to the FISH table.
+    effects
+        Planted effects; :data:`NULL_EFFECTS` simulates a cohort with no planted effect.
+    """
+    if effects is None:
+        eff = Effects()
+    elif isinstance(effects, Effects):
+        eff = effects
+    else:
+        eff = replace(Effects(), **dict(effects))
+    design = resolve_design(size, n_genes, cells_per_area)
+    patients, samples = simulate_design(design, seed)
+    patients = simulate_survival(patients, seed, eff)
+    fish, fish_truth, amp_z = simulate_fish(design, seed, patients, samples, with_ihc)
+    counts, truth_effects, sf = simulate_counts(design, seed, patients, samples, amp_z, eff)
+
+    truth_samples = samples[["sample", "patient", "timepoint", "true_subtype"]].copy()
+    truth_samples["amp_level_z"] = np.round(amp_z, 4)
+    truth_samples = truth_samples.merge(sf, on="sample")
+    area_het = fish_truth.groupby("sample", sort=False)["trial_het_area"].max().rename("trial_het_sample")
+    truth_samples = truth_samples.merge(area_het, left_on="sample", right_index=True)
+    truth_patients = patients[["patient", "true_group", "pCR", "HET"]].copy()
+    params = {"size": size, "seed": seed, "design": asdict(design), "effects": asdict(eff), "note": SIMULATED_NOTE}
+    return DemoCohort(
+        patients=_public_patients(patients),
+        samples=_public_samples(samples),
+        counts=counts,
+        fish_cells=fish,
+        truth_samples=truth_samples,
+        truth_patients=truth_patients,
+        truth_effects=truth_effects,
+        truth_fish_areas=fish_truth,
+        params=params,
+    )
+
+
+def write_demo(cohort: DemoCohort, outdir: str | Path) -> dict[str, Path]:
+    """Write a demo cohort: sheets, counts and FISH cells, and ``truth/`` beside them.
+
+    Tables are written so that the same cohort always gives byte-identical files.
+    """
+    import json
+
+    out = Path(outdir)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    paths = {
+        "samples": out / "samples.tsv",
+        "patients": out / "patients.tsv",
+        "counts": out / "counts.tsv",
+        "fish_cells": out / "fish_cells.parquet",
+        "truth_samples": out / "truth" / "samples.tsv",
+        "truth_patients": out / "truth" / "patients.tsv",
+        "truth_effects": out / "truth" / "effects.tsv",
+        "truth_fish_areas": out / "truth" / "fish_areas.tsv",
+        "params": out / "truth" / "params.json",
+    }
+    tsv = {"sep": "\t", "index": False, "lineterminator": "\n"}
+    cohort.samples.to_csv(paths["samples"], **tsv)
+    cohort.patients.to_csv(paths["patients"], **tsv)
+    cohort.counts.to_csv(paths["counts"], sep="\t", lineterminator="\n")
+    cohort.fish_cells.to_parquet(paths["fish_cells"], index=False, compression="zstd")
+    cohort.truth_samples.to_csv(paths["truth_samples"], **tsv)
+    cohort.truth_patients.to_csv(paths["truth_patients"], **tsv)
+    cohort.truth_effects.to_csv(paths["truth_effects"], **tsv)
+    cohort.truth_fish_areas.to_csv(paths["truth_fish_areas"], **tsv)
+    paths["params"].write_text(json.dumps(cohort.params, indent=2, sort_keys=True) + "\n")
+    return paths

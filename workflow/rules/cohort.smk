@@ -1,0 +1,72 @@
+# The validated cohort: AnnData object for notebooks, summary table and sample-flow figure.
+
+
+rule build_cohort:
+    input:
+        unpack(sheet_inputs),
+        samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
+        patients_schema=workflow.source_path("../schemas/patients.schema.yaml"),
+    output:
+        h5ad="results/cohort/cohort.h5ad",
+        obs="results/cohort/sample_metadata.tsv",
+    params:
+        data_source=data_source(),
+        simulated=IS_DEMO,
+    log:
+        "results/logs/build_cohort.log",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    conda:
+        ENV_PYTHON
+    script:
+        "../scripts/build_cohort.py"
+
+
+rule summarise_cohort:
+    input:
+        obs="results/cohort/sample_metadata.tsv",
+    output:
+        summary=report(
+            "results/cohort/summary.tsv",
+            caption="../report/cohort_summary.rst",
+            category="1. Cohort",
+        ),
+    params:
+        data_source=data_source(),
+    log:
+        "results/logs/summarise_cohort.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        ENV_PYTHON
+    script:
+        "../scripts/summarise_cohort.py"
+
+
+rule plot_sample_flow:
+    input:
+        summary="results/cohort/summary.tsv",
+    output:
+        png=report(
+            "results/figures/sample_flow.png",
+            caption="../report/sample_flow.rst",
+            category="1. Cohort",
+        ),
+        pdf="results/figures/sample_flow.pdf",
+    params:
+        title=config["report"]["title"],
+        dpi=config["report"]["figure_dpi"],
+    log:
+        "results/logs/plot_sample_flow.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        ENV_PYTHON
+    script:
+        "../scripts/plot_sample_flow.py"

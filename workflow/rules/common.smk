@@ -1,0 +1,80 @@
+# Shared set-up: validate the config and the input sheets before any job runs, define wildcard
+# constraints and the input functions used by the stage files.
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+from her2het import simulate, sheets
+
+SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
+ENV_PYTHON = "../../envs/python.yaml"
+
+
+def _config_source():
+    files = [str(f) for f in workflow.configfiles] if workflow.configfiles else ["config"]
+    return " + ".join(files)
+
+
+def _validate_inputs():
+    """Validate config and, for user data, every sheet and table. Raise one-line errors."""
+    try:
+        sheets.validate_config(config, SCHEMAS / "config.schema.yaml", _config_source())
+        if config["input"] == "demo":
+            d = config["demo"]
+            simulate.resolve_design(d["size"], d["n_genes"], d["cells_per_area"])
+            patients, samples = simulate.demo_sheets(d["size"], d["seed"])
+            return samples, patients
+        s = config["sheets"]
+        if not s["counts"]:
+            raise sheets.InputError(
+                f"{_config_source()}, key 'sheets.counts': a count matrix is required when input is sheets"
+            )
+        samples = sheets.load_samples(s["samples"], SCHEMAS / "samples.schema.yaml")
+        patients = sheets.load_patients(s["patients"], SCHEMAS / "patients.schema.yaml")
+        sheets.check_cohort(samples, patients, s["samples"], s["patients"])
+        sheets.read_counts(s["counts"], samples)
+        if s["fish_cells"]:
+            sheets.read_fish_cells(
+                s["fish_cells"], SCHEMAS / "fish_cells.schema.yaml", samples["sample"]
+            )
+        return samples, patients
+    except (sheets.InputError, ValueError) as exc:
+        raise WorkflowError(f"Invalid input: {exc}") from None
+
+
+SAMPLES, PATIENTS = _validate_inputs()
+IS_DEMO = config["input"] == "demo"
+
+
+wildcard_constraints:
+    sample=sheets.SAFE_ID,
+    patient=sheets.SAFE_ID,
+
+
+def data_source():
+    """One-line provenance shown on every figure and in the cohort object."""
+    if IS_DEMO:
+        d = config["demo"]
+        return f"{simulate.SIMULATED_NOTE}; size={d['size']}, seed={d['seed']}"
+    return f"user data: {config['sheets']['samples']}"
+
+
+def sheet_inputs(wildcards=None):
+    """Sample sheet, patient sheet and count matrix: simulated (demo) or the user's."""
+    if IS_DEMO:
+        return {
+            "samples": "results/demo/samples.tsv",
+            "patients": "results/demo/patients.tsv",
+            "counts": "results/demo/counts.tsv",
+        }
+    s = config["sheets"]
+    return {"samples": s["samples"], "patients": s["patients"], "counts": s["counts"]}
+
+
+def all_targets():
+    return [
+        "results/cohort/cohort.h5ad",
+        "results/cohort/summary.tsv",
+        "results/figures/sample_flow.png",
+        "results/figures/sample_flow.pdf",
+    ]

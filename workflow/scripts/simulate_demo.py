@@ -1,0 +1,16 @@
+"""Simulate the embedded demo cohort (SIMULATED data) and write it with its ground truth."""
+
+import sys
+from pathlib import Path
+
+from her2het.simulate import simulate_cohort, write_demo
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+d = snakemake.params.demo  # noqa: F821
+cohort = simulate_cohort(
+    d["size"], d["seed"], n_genes=d["n_genes"], cells_per_area=d["cells_per_area"], with_ihc=d["ihc"]
+)
+written = write_demo(cohort, Path(snakemake.output.samples).parent)  # noqa: F821
+expected = {Path(p) for p in snakemake.output}  # noqa: F821
+assert expected == set(written.values()), "rule outputs and write_demo() disagree"
+print(f"simulated {len(cohort.patients)} patients, {len(cohort.samples)} samples", file=sys.stderr)
