@@ -24,7 +24,9 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def run_snakemake(workdir: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+def run_snakemake(
+    workdir: Path, *args: str, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
     """Run the workflow in ``workdir`` (which holds config/config.yaml)."""
     cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)

@@ -128,12 +128,17 @@ def test_planted_effects_are_visible_in_counts(paper: S.DemoCohort) -> None:
     assert _mean_log(paper, "ERBB2", pre & het) < _mean_log(paper, "ERBB2", pre & ~pcr & ~het) - 0.5
     # finding 3: PI3K up after treatment in non-HET residual tumours
     post = s.timepoint == "post"
-    assert _mean_log(paper, "PIK3CA", post & ~het) > _mean_log(paper, "PIK3CA", pre & ~pcr & ~het) + 0.3
+    assert (
+        _mean_log(paper, "PIK3CA", post & ~het)
+        > _mean_log(paper, "PIK3CA", pre & ~pcr & ~het) + 0.3
+    )
 
 
 def test_truth_effects_table(paper: S.DemoCohort) -> None:
     e = paper.truth_effects.set_index("gene")
-    assert e.loc["ERBB2", "pcr"] > 0 and e.loc["ERBB2", "het"] < 0 and e.loc["ERBB2", "treatment"] < 0
+    assert (
+        e.loc["ERBB2", "pcr"] > 0 and e.loc["ERBB2", "het"] < 0 and e.loc["ERBB2", "treatment"] < 0
+    )
     np.testing.assert_allclose(e["treatment_in_het"], e["treatment"] * 0.15, atol=1e-4)
     assert (e.loc[e.programme == "filler", ["pcr", "het", "treatment"]] == 0).all().all()
     assert (e.loc[e.programme == "housekeeping", ["pcr", "het", "treatment"]] == 0).all().all()

@@ -9,13 +9,9 @@ normalises them. ``uns['her2het']`` records where the data came from (``data_sou
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import anndata as ad
 import numpy as np
 import pandas as pd
-
-from her2het import sheets
 
 GROUP_ORDER: tuple[str, ...] = ("nonHET/pCR", "nonHET/no-pCR", "HET/pCR", "HET/no-pCR")
 
@@ -27,31 +23,27 @@ def patient_groups(patients: pd.DataFrame) -> pd.Series:
         return pd.Series(resp, index=patients.index, name="group")
     het = patients["HET"]
     label = np.where(het.isna(), "", np.where(het.fillna(0).astype(int) == 1, "HET/", "nonHET/"))
-    return pd.Series(np.char.add(label.astype(str), resp.astype(str)), index=patients.index, name="group")
-
-
-def load_inputs(
-    samples_path: str | Path,
-    patients_path: str | Path,
-    counts_path: str | Path,
-    schema_dir: str | Path,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Read and validate the sheets and the count matrix (raises :class:`sheets.InputError`)."""
-    schema_dir = Path(schema_dir)
-    samples = sheets.load_samples(samples_path, schema_dir / "samples.schema.yaml")
-    patients = sheets.load_patients(patients_path, schema_dir / "patients.schema.yaml")
-    sheets.check_cohort(samples, patients, samples_path, patients_path)
-    counts = sheets.read_counts(counts_path, samples)
-    return samples, patients, counts
+    return pd.Series(
+        np.char.add(label.astype(str), resp.astype(str)), index=patients.index, name="group"
+    )
 
 
 def build_cohort(
-    samples: pd.DataFrame, patients: pd.DataFrame, counts: pd.DataFrame, data_source: str, simulated: bool
+    samples: pd.DataFrame,
+    patients: pd.DataFrame,
+    counts: pd.DataFrame,
+    data_source: str,
+    simulated: bool,
 ) -> ad.AnnData:
     """Assemble the cohort AnnData from validated sheets and a genes x samples count matrix."""
     pts = patients.copy()
     pts["group"] = patient_groups(pts)
-    n_base = samples[samples["timepoint"] == "pre"].groupby("patient").size().rename("n_baseline_biopsies")
+    n_base = (
+        samples[samples["timepoint"] == "pre"]
+        .groupby("patient")
+        .size()
+        .rename("n_baseline_biopsies")
+    )
     pts = pts.merge(n_base, left_on="patient", right_index=True, how="left")
     obs = samples.merge(pts, on="patient", how="left", validate="many_to_one")
     obs.index = pd.Index(obs["sample"].astype(str), name="sample_id")

@@ -28,7 +28,9 @@ class InputError(ValueError):
     """A user input (config, sheet or table) is invalid. The message is one line."""
 
 
-def _where(path: str | Path, row: int | None = None, column: str | None = None, line: bool = True) -> str:
+def _where(
+    path: str | Path, row: int | None = None, column: str | None = None, line: bool = True
+) -> str:
     parts = [str(path)]
     if row is not None:
         parts.append(f"row {row}" + (f" (line {row + 1})" if line else ""))
@@ -47,7 +49,9 @@ def load_schema(path: str | Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def _with_defaults(cls: type[jsonschema.protocols.Validator]) -> type[jsonschema.protocols.Validator]:
+def _with_defaults(
+    cls: type[jsonschema.protocols.Validator],
+) -> type[jsonschema.protocols.Validator]:
     """Extend a validator class to fill in ``default`` values (jsonschema FAQ recipe)."""
     validate_properties = cls.VALIDATORS["properties"]
 
@@ -69,7 +73,9 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def validate_config(config: dict[str, Any], schema_path: str | Path, source: str = "config") -> dict[str, Any]:
+def validate_config(
+    config: dict[str, Any], schema_path: str | Path, source: str = "config"
+) -> dict[str, Any]:
     """Validate ``config`` in place against the schema, filling defaults; raise :class:`InputError`.
 
     ``source`` names the config file(s) in the message.
@@ -115,12 +121,16 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     if len(header) == 1:
         for sep, name in ((",", "comma"), (";", "semicolon"), (" ", "space")):
             if sep in lines[0]:
-                raise InputError(f"{p}, line 1: header is {name}-separated; sheets must be tab-separated")
+                raise InputError(
+                    f"{p}, line 1: header is {name}-separated; sheets must be tab-separated"
+                )
     dup = [c for i, c in enumerate(header) if c in header[:i]]
     if dup:
         raise InputError(f"{p}, line 1, column '{dup[0]}': duplicated column name")
     if any(not c.strip() for c in header):
-        raise InputError(f"{p}, line 1: empty column name at position {[c.strip() for c in header].index('') + 1}")
+        raise InputError(
+            f"{p}, line 1: empty column name at position {[c.strip() for c in header].index('') + 1}"
+        )
     rows: dict[int, list[str]] = {}
     for lineno, line in enumerate(lines[1:], start=2):
         if not line.strip():
@@ -133,7 +143,9 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
         rows[lineno - 1] = [f.strip() for f in fields]
     if not rows:
         raise InputError(f"{p}: header only, no data rows")
-    df = pd.DataFrame.from_dict(rows, orient="index", columns=[c.strip() for c in header], dtype=str)
+    df = pd.DataFrame.from_dict(
+        rows, orient="index", columns=[c.strip() for c in header], dtype=str
+    )
     return df
 
 
@@ -156,10 +168,10 @@ def _coerce(value: str, prop: Mapping[str, Any]) -> Any:
 
 def _message(err: jsonschema.ValidationError) -> str:
     v, s = err.instance, err.schema
+    if s.get("x-binary") and err.validator in ("enum", "type"):
+        return f"{v!r} is not one of 0, 1, yes, no"
     if err.validator == "enum":
         allowed = ", ".join(str(x) for x in s["enum"])
-        if s.get("x-binary"):
-            allowed = "0, 1, yes, no"
         return f"{v!r} is not one of {allowed}"
     if err.validator == "pattern":
         return f"{v!r} is not allowed: {s.get('description', 'must match ' + s['pattern'])}"
@@ -203,6 +215,11 @@ def validate_sheet(df: pd.DataFrame, schema: Mapping[str, Any], path: str | Path
     return out
 
 
+def _show(value: Any) -> str:
+    """Quote strings, print numbers plainly (no numpy type names)."""
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def _first_duplicate(values: pd.Series) -> int | None:
     dup = values.duplicated()
     return int(values.index[dup.to_numpy()][0]) if dup.any() else None
@@ -213,7 +230,9 @@ def load_samples(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
     df = validate_sheet(read_sheet(path), load_schema(schema_path), path)
     row = _first_duplicate(df["sample"])
     if row is not None:
-        raise InputError(f"{_where(path, row, 'sample')}: duplicated sample ID {df.at[row, 'sample']!r}")
+        raise InputError(
+            f"{_where(path, row, 'sample')}: duplicated sample ID {df.at[row, 'sample']!r}"
+        )
     row = _first_duplicate(df["patient"] + "\t" + df["timepoint"] + "\t" + df["biopsy"])
     if row is not None:
         raise InputError(
@@ -231,7 +250,9 @@ def load_patients(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
     df = validate_sheet(read_sheet(path), load_schema(schema_path), path)
     row = _first_duplicate(df["patient"])
     if row is not None:
-        raise InputError(f"{_where(path, row, 'patient')}: duplicated patient ID {df.at[row, 'patient']!r}")
+        raise InputError(
+            f"{_where(path, row, 'patient')}: duplicated patient ID {df.at[row, 'patient']!r}"
+        )
     if ("EFS_months" in df) != ("EFS_event" in df):
         have = "EFS_months" if "EFS_months" in df else "EFS_event"
         other = "EFS_event" if have == "EFS_months" else "EFS_months"
@@ -241,7 +262,9 @@ def load_patients(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
         if partial.any():
             row = int(df.index[partial.to_numpy()][0])
             col = "EFS_months" if pd.isna(df.at[row, "EFS_months"]) else "EFS_event"
-            raise InputError(f"{_where(path, row, col)}: value is missing (EFS time and event go together)")
+            raise InputError(
+                f"{_where(path, row, col)}: value is missing (EFS time and event go together)"
+            )
     if "HET" in df and "pCR" in df:
         for col in ("pCR", "HET"):
             df[col] = df[col].astype("Int64")
@@ -249,7 +272,10 @@ def load_patients(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
 
 
 def check_cohort(
-    samples: pd.DataFrame, patients: pd.DataFrame, samples_path: str | Path, patients_path: str | Path
+    samples: pd.DataFrame,
+    patients: pd.DataFrame,
+    samples_path: str | Path,
+    patients_path: str | Path,
 ) -> None:
     """Cross-sheet checks: every sample's patient exists; every post sample has a pre sample."""
     known = set(patients["patient"])
@@ -293,17 +319,23 @@ def read_counts(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
     try:
         df = pd.read_csv(p, sep=sep, index_col=0, dtype=str, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot be read as a {'comma' if sep == ',' else 'tab'}-separated table ({exc})") from None
+        raise InputError(
+            f"{p}: cannot be read as a {'comma' if sep == ',' else 'tab'}-separated table ({exc})"
+        ) from None
     df.index = df.index.astype(str)
     rowno = pd.Series(np.arange(1, len(df) + 1), index=range(len(df)))
     dup = pd.Series(df.index).duplicated()
     if dup.any():
         r = int(rowno[dup.to_numpy()].iloc[0])
-        raise InputError(f"{_where(p, r, df.index.name or 'gene')}: duplicated gene {df.index[r - 1]!r}")
+        raise InputError(
+            f"{_where(p, r, df.index.name or 'gene')}: duplicated gene {df.index[r - 1]!r}"
+        )
     cols = samples["count_column"].tolist()
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise InputError(f"{p}, line 1, column '{missing[0]}': sample column listed in the sample sheet is absent")
+        raise InputError(
+            f"{p}, line 1, column '{missing[0]}': sample column listed in the sample sheet is absent"
+        )
     sub = df[cols]
     num = sub.apply(pd.to_numeric, errors="coerce")
     bad = num.isna() | (num < 0) | (num.to_numpy() != np.floor(num.to_numpy()))
@@ -315,17 +347,29 @@ def read_counts(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
     out = num.astype(np.int64)
     zero = out.sum(axis=0) == 0
     if zero.any():
-        raise InputError(f"{p}, column '{zero.index[zero.to_numpy()][0]}': sample has no counts (all zero)")
+        raise InputError(
+            f"{p}, column '{zero.index[zero.to_numpy()][0]}': sample has no counts (all zero)"
+        )
     out.columns = samples["sample"].tolist()
     out.index.name = "gene"
     return out
 
 
-FISH_NUMERIC = {"cell": "integer", "x": "number", "y": "number", "erbb2": "integer", "cep17": "integer", "ihc": "integer"}
+FISH_NUMERIC = {
+    "cell": "integer",
+    "x": "number",
+    "y": "number",
+    "erbb2": "integer",
+    "cep17": "integer",
+    "ihc": "integer",
+}
 
 
 def read_fish_cells(
-    path: str | Path, schema_path: str | Path, samples: Iterable[str], columns: list[str] | None = None
+    path: str | Path,
+    schema_path: str | Path,
+    samples: Iterable[str],
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """Read and validate a per-cell FISH table (Parquet, CSV or TSV), vectorised.
 
@@ -357,7 +401,9 @@ def read_fish_cells(
             df[col] = s.astype(str)
             empty = df[col].str.len() == 0
             if empty.any():
-                raise InputError(f"{_where(p, int(df.index[empty.to_numpy()][0]), col, text)}: value is missing")
+                raise InputError(
+                    f"{_where(p, int(df.index[empty.to_numpy()][0]), col, text)}: value is missing"
+                )
             continue
         num = pd.to_numeric(s, errors="coerce") if s.dtype == object else s.astype(float)
         bad = num.isna() | ~np.isfinite(num)
@@ -372,19 +418,45 @@ def read_fish_cells(
             r = int(df.index[bad.to_numpy()][0])
             rule = {"integer": "an integer", "number": "a number"}[kind]
             rng = f" in [{lo}, {hi}]" if hi is not None else (f" >= {lo}" if lo is not None else "")
-            raise InputError(f"{_where(p, r, col, text)}: {s.loc[r]!r} is not {rule}{rng}")
+            raise InputError(f"{_where(p, r, col, text)}: {_show(s.loc[r])} is not {rule}{rng}")
         df[col] = num.astype(np.int64 if kind == "integer" else np.float64)
     known = set(samples)
     unknown = ~df["sample"].isin(known)
     if unknown.any():
         r = int(df.index[unknown.to_numpy()][0])
-        raise InputError(f"{_where(p, r, 'sample', text)}: sample {df.at[r, 'sample']!r} is not in the sample sheet")
+        raise InputError(
+            f"{_where(p, r, 'sample', text)}: sample {df.at[r, 'sample']!r} is not in the sample sheet"
+        )
     dup = df.duplicated(["sample", "area", "cell"])
     if dup.any():
         r = int(df.index[dup.to_numpy()][0])
-        raise InputError(f"{_where(p, r, 'cell', text)}: cell {df.at[r, 'cell']} appears twice in sample "
-                         f"{df.at[r, 'sample']!r}, area {df.at[r, 'area']!r}")
+        raise InputError(
+            f"{_where(p, r, 'cell', text)}: cell {df.at[r, 'cell']} appears twice in sample "
+            f"{df.at[r, 'sample']!r}, area {df.at[r, 'area']!r}"
+        )
     return df
+
+
+def load_user_inputs(
+    samples_path: str | Path,
+    patients_path: str | Path,
+    counts_path: str | Path,
+    schema_dir: str | Path,
+    fish_path: str | Path | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read and validate the sheets, the count matrix and (optionally) the FISH cells.
+
+    This is the whole pre-flight check the workflow runs before any job; it raises
+    :class:`InputError` on the first problem. Returns samples, patients and counts.
+    """
+    schema_dir = Path(schema_dir)
+    samples = load_samples(samples_path, schema_dir / "samples.schema.yaml")
+    patients = load_patients(patients_path, schema_dir / "patients.schema.yaml")
+    check_cohort(samples, patients, samples_path, patients_path)
+    counts = read_counts(counts_path, samples)
+    if fish_path:
+        read_fish_cells(fish_path, schema_dir / "fish_cells.schema.yaml", samples["sample"])
+    return samples, patients, counts
 
 
 #: IDs that are safe in file names and shell arguments (also used for wildcard constraints).

@@ -127,7 +127,9 @@ def _streams(seed: int) -> dict[str, np.random.Generator]:
     return {n: np.random.default_rng(c) for n, c in zip(names, children, strict=True)}
 
 
-def resolve_design(size: str, n_genes: int | None = None, cells_per_area: int | None = None) -> Design:
+def resolve_design(
+    size: str, n_genes: int | None = None, cells_per_area: int | None = None
+) -> Design:
     """Return the :class:`Design` of a named size, with optional overrides."""
     if size not in SIZES:
         raise ValueError(f"unknown demo size {size!r}; choose one of {sorted(SIZES)}")
@@ -173,7 +175,10 @@ def simulate_design(design: Design, seed: int) -> tuple[pd.DataFrame, pd.DataFra
     single = np.zeros(n, dtype=bool)
     single[rng.choice(n, design.n_single_biopsy, replace=False)] = True
     residual = np.zeros(n, dtype=bool)
-    for mask, k in ((group == "nonHET_nopCR", design.n_residual_nonhet), (het == 1, design.n_residual_het)):
+    for mask, k in (
+        (group == "nonHET_nopCR", design.n_residual_nonhet),
+        (het == 1, design.n_residual_het),
+    ):
         idx = np.flatnonzero(mask)
         residual[rng.choice(idx, k, replace=False)] = True
 
@@ -196,19 +201,37 @@ def simulate_design(design: Design, seed: int) -> tuple[pd.DataFrame, pd.DataFra
             sub = base_sub
             if b == "B2" and rng.random() < 0.1:  # occasional between-biopsy discordance
                 sub = G.SUBTYPES[rng.choice(len(G.SUBTYPES), p=_SUBTYPE_P[group[i]])]
-            rows.append(dict(sample=f"{patient[i]}_{b}", patient=patient[i], timepoint="pre", biopsy=b, true_subtype=sub))
+            rows.append(
+                dict(
+                    sample=f"{patient[i]}_{b}",
+                    patient=patient[i],
+                    timepoint="pre",
+                    biopsy=b,
+                    true_subtype=sub,
+                )
+            )
         if residual[i]:
             kind = "HET" if het[i] else "nonHET"
             sub = base_sub
             if sub in ("Her2", "Basal") and rng.random() < _SHIFT_TO_LUMINAL[kind]:
                 sub = "LumA" if rng.random() < 0.5 else "LumB"
-            rows.append(dict(sample=f"{patient[i]}_S", patient=patient[i], timepoint="post", biopsy="S", true_subtype=sub))
+            rows.append(
+                dict(
+                    sample=f"{patient[i]}_S",
+                    patient=patient[i],
+                    timepoint="post",
+                    biopsy="S",
+                    true_subtype=sub,
+                )
+            )
     samples = pd.DataFrame(rows)
     samples.insert(4, "count_column", samples["sample"])
     return patients, samples
 
 
-def simulate_survival(patients: pd.DataFrame, seed: int, effects: Effects = Effects()) -> pd.DataFrame:
+def simulate_survival(
+    patients: pd.DataFrame, seed: int, effects: Effects = Effects()
+) -> pd.DataFrame:
     """Add event-free survival (months) with planted hazard ratios for pCR and HET."""
     rng = _streams(seed)["survival"]
     n = len(patients)
@@ -248,7 +271,9 @@ def gene_table(design: Design, seed: int) -> pd.DataFrame:
     return genes
 
 
-def planted_effects(genes: pd.DataFrame, effects: Effects, rng: np.random.Generator) -> pd.DataFrame:
+def planted_effects(
+    genes: pd.DataFrame, effects: Effects, rng: np.random.Generator
+) -> pd.DataFrame:
     """Per-gene planted log2 effects of each component (0 where none is planted)."""
     prog = genes["programme"].to_numpy()
     sym = genes["gene"].to_numpy()
@@ -269,23 +294,35 @@ def planted_effects(genes: pd.DataFrame, effects: Effects, rng: np.random.Genera
     luminal = where("luminal_estrogen")
 
     e = pd.DataFrame(0.0, index=genes["gene"], columns=["pcr", "het", "treatment", "amp_level"])
-    e["pcr"] = load * (
-        effects.pcr_amplicon * amplicon
-        + effects.pcr_erbb_signalling * (receptors | downstream)
-        + effects.pcr_immune * immune
-    ) + effects.pcr_erbb2 * erbb2
-    e["het"] = load * (
-        effects.het_amplicon * amplicon
-        + effects.het_downstream * downstream
-        + effects.het_basal * basal
-        + effects.het_immune * immune
-    ) + effects.het_erbb2 * erbb2
-    e["treatment"] = load * (
-        effects.treat_amplicon * amplicon
-        + effects.treat_pi3k * pi3k
-        + effects.treat_luminal * luminal
-        + effects.treat_immune * immune
-    ) + effects.treat_erbb2 * erbb2
+    e["pcr"] = (
+        load
+        * (
+            effects.pcr_amplicon * amplicon
+            + effects.pcr_erbb_signalling * (receptors | downstream)
+            + effects.pcr_immune * immune
+        )
+        + effects.pcr_erbb2 * erbb2
+    )
+    e["het"] = (
+        load
+        * (
+            effects.het_amplicon * amplicon
+            + effects.het_downstream * downstream
+            + effects.het_basal * basal
+            + effects.het_immune * immune
+        )
+        + effects.het_erbb2 * erbb2
+    )
+    e["treatment"] = (
+        load
+        * (
+            effects.treat_amplicon * amplicon
+            + effects.treat_pi3k * pi3k
+            + effects.treat_luminal * luminal
+            + effects.treat_immune * immune
+        )
+        + effects.treat_erbb2 * erbb2
+    )
     e["amp_level"] = effects.amp_level * (amplicon | erbb2)
     e["treatment_in_het"] = e["treatment"] * effects.het_treatment_damping
     return e.round(4)
@@ -357,7 +394,9 @@ def simulate_counts(
     r = 1.0 / dispersion[:, None]
     counts = rng.negative_binomial(r, r / (r + mu))
 
-    counts_df = pd.DataFrame(counts.astype(np.int64), index=genes["gene"], columns=samples["sample"])
+    counts_df = pd.DataFrame(
+        counts.astype(np.int64), index=genes["gene"], columns=samples["sample"]
+    )
     counts_df.index.name = "gene"
     truth = eff.copy()
     truth.insert(0, "programme", prog)
@@ -399,7 +438,9 @@ def _area_patterns(
     return [pats[i] for i in rng.permutation(len(pats))]
 
 
-def _cells_for_area(rng: np.random.Generator, pattern: str, n: int, amp_mean: float) -> dict[str, np.ndarray]:
+def _cells_for_area(
+    rng: np.random.Generator, pattern: str, n: int, amp_mean: float
+) -> dict[str, np.ndarray]:
     x = rng.uniform(0.0, _FIELD_UM, n)
     y = rng.uniform(0.0, _FIELD_UM, n)
     lo, hi = _FRACTION_RANGE[pattern]
@@ -448,7 +489,10 @@ def simulate_fish(
     truth_rows: list[dict[str, Any]] = []
     for j, row in enumerate(samples.itertuples(index=False)):
         pats = _area_patterns(
-            rng, bool(het_by_patient[row.patient]), row.timepoint, het_biopsy.get(row.sample, False),
+            rng,
+            bool(het_by_patient[row.patient]),
+            row.timepoint,
+            het_biopsy.get(row.sample, False),
             design.areas_per_sample,
         )
         amp_mean = float(np.clip(12.0 + 3.0 * amp_z[j], 6.0, 30.0))
@@ -470,7 +514,11 @@ def simulate_fish(
             if with_ihc:
                 # Genetic ITH: IHC follows amplification. Non-genetic ITH (planted in some
                 # amplified areas): a share of amplified cells lacks protein overexpression.
-                ihc = np.where(c["amp"], rng.choice([2, 3], n, p=[0.15, 0.85]), rng.choice([0, 1], n, p=[0.6, 0.4]))
+                ihc = np.where(
+                    c["amp"],
+                    rng.choice([2, 3], n, p=[0.15, 0.85]),
+                    rng.choice([0, 1], n, p=[0.6, 0.4]),
+                )
                 frac = c["amp"].mean()
                 if pattern == "homogeneous" and rng.random() < 0.15:
                     ith = "non_genetic"
@@ -568,10 +616,18 @@ def simulate_cohort(
     truth_samples = samples[["sample", "patient", "timepoint", "true_subtype"]].copy()
     truth_samples["amp_level_z"] = np.round(amp_z, 4)
     truth_samples = truth_samples.merge(sf, on="sample")
-    area_het = fish_truth.groupby("sample", sort=False)["trial_het_area"].max().rename("trial_het_sample")
+    area_het = (
+        fish_truth.groupby("sample", sort=False)["trial_het_area"].max().rename("trial_het_sample")
+    )
     truth_samples = truth_samples.merge(area_het, left_on="sample", right_index=True)
     truth_patients = patients[["patient", "true_group", "pCR", "HET"]].copy()
-    params = {"size": size, "seed": seed, "design": asdict(design), "effects": asdict(eff), "note": SIMULATED_NOTE}
+    params = {
+        "size": size,
+        "seed": seed,
+        "design": asdict(design),
+        "effects": asdict(eff),
+        "note": SIMULATED_NOTE,
+    }
     return DemoCohort(
         patients=_public_patients(patients),
         samples=_public_samples(samples),

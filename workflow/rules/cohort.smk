@@ -9,17 +9,17 @@ rule build_cohort:
     output:
         h5ad="results/cohort/cohort.h5ad",
         obs="results/cohort/sample_metadata.tsv",
-    params:
-        data_source=data_source(),
-        simulated=IS_DEMO,
     log:
         "results/logs/build_cohort.log",
+    conda:
+        ENV_PYTHON
     threads: 1
     resources:
         mem_mb=4000,
         runtime=15,
-    conda:
-        ENV_PYTHON
+    params:
+        data_source=data_source(),
+        simulated=IS_DEMO,
     script:
         "../scripts/build_cohort.py"
 
@@ -33,16 +33,16 @@ rule summarise_cohort:
             caption="../report/cohort_summary.rst",
             category="1. Cohort",
         ),
-    params:
-        data_source=data_source(),
     log:
         "results/logs/summarise_cohort.log",
+    conda:
+        ENV_PYTHON
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        ENV_PYTHON
+    params:
+        data_source=data_source(),
     script:
         "../scripts/summarise_cohort.py"
 
@@ -57,16 +57,16 @@ rule plot_sample_flow:
             category="1. Cohort",
         ),
         pdf="results/figures/sample_flow.pdf",
-    params:
-        title=config["report"]["title"],
-        dpi=config["report"]["figure_dpi"],
     log:
         "results/logs/plot_sample_flow.log",
+    conda:
+        ENV_PYTHON
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        ENV_PYTHON
+    params:
+        title=config["report"]["title"],
+        dpi=config["report"]["figure_dpi"],
     script:
         "../scripts/plot_sample_flow.py"

@@ -2,7 +2,7 @@
 # constraints and the input functions used by the stage files.
 from pathlib import Path
 
-from snakemake.exceptions import WorkflowError
+import sys
 
 from her2het import simulate, sheets
 
@@ -11,7 +11,9 @@ ENV_PYTHON = "../../envs/python.yaml"
 
 
 def _config_source():
-    files = [str(f) for f in workflow.configfiles] if workflow.configfiles else ["config"]
+    files = (
+        [str(f) for f in workflow.configfiles] if workflow.configfiles else ["config"]
+    )
     return " + ".join(files)
 
 
@@ -21,7 +23,12 @@ def _validate_inputs():
         sheets.validate_config(config, SCHEMAS / "config.schema.yaml", _config_source())
         if config["input"] == "demo":
             d = config["demo"]
-            simulate.resolve_design(d["size"], d["n_genes"], d["cells_per_area"])
+            try:
+                simulate.resolve_design(d["size"], d["n_genes"], d["cells_per_area"])
+            except ValueError as exc:
+                raise sheets.InputError(
+                    f"{_config_source()}, key 'demo': {exc}"
+                ) from None
             patients, samples = simulate.demo_sheets(d["size"], d["seed"])
             return samples, patients
         s = config["sheets"]
@@ -29,17 +36,14 @@ def _validate_inputs():
             raise sheets.InputError(
                 f"{_config_source()}, key 'sheets.counts': a count matrix is required when input is sheets"
             )
-        samples = sheets.load_samples(s["samples"], SCHEMAS / "samples.schema.yaml")
-        patients = sheets.load_patients(s["patients"], SCHEMAS / "patients.schema.yaml")
-        sheets.check_cohort(samples, patients, s["samples"], s["patients"])
-        sheets.read_counts(s["counts"], samples)
-        if s["fish_cells"]:
-            sheets.read_fish_cells(
-                s["fish_cells"], SCHEMAS / "fish_cells.schema.yaml", samples["sample"]
-            )
+        samples, patients, _ = sheets.load_user_inputs(
+            s["samples"], s["patients"], s["counts"], SCHEMAS, s["fish_cells"]
+        )
         return samples, patients
-    except (sheets.InputError, ValueError) as exc:
-        raise WorkflowError(f"Invalid input: {exc}") from None
+    except sheets.InputError as exc:
+        # One line, no traceback: the message names file, row and column.
+        print(f"Invalid input: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 SAMPLES, PATIENTS = _validate_inputs()

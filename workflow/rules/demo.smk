@@ -12,15 +12,15 @@ rule simulate_demo:
         truth_effects="results/demo/truth/effects.tsv",
         truth_fish_areas="results/demo/truth/fish_areas.tsv",
         params="results/demo/truth/params.json",
-    params:
-        demo=config["demo"],
     log:
         "results/logs/simulate_demo.log",
+    conda:
+        ENV_PYTHON
     threads: 1
     resources:
         mem_mb=4000,
         runtime=15,
-    conda:
-        ENV_PYTHON
+    params:
+        demo=config["demo"],
     script:
         "../scripts/simulate_demo.py"

@@ -6,7 +6,7 @@ import pandas as pd
 
 from her2het.plots import plot_sample_flow, save_figure
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-summary = pd.read_csv(snakemake.input.summary, sep="\t")  # noqa: F821
-fig = plot_sample_flow(summary, title=snakemake.params.title)  # noqa: F821
-save_figure(fig, snakemake.output.png, snakemake.output.pdf, dpi=snakemake.params.dpi)  # noqa: F821
+sys.stderr = open(snakemake.log[0], "w")
+summary = pd.read_csv(snakemake.input.summary, sep="\t")
+fig = plot_sample_flow(summary, title=snakemake.params.title)
+save_figure(fig, snakemake.output.png, snakemake.output.pdf, dpi=snakemake.params.dpi)

@@ -5,12 +5,16 @@ from pathlib import Path
 
 from her2het.simulate import simulate_cohort, write_demo
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
-d = snakemake.params.demo  # noqa: F821
+sys.stderr = open(snakemake.log[0], "w")
+d = snakemake.params.demo
 cohort = simulate_cohort(
-    d["size"], d["seed"], n_genes=d["n_genes"], cells_per_area=d["cells_per_area"], with_ihc=d["ihc"]
+    d["size"],
+    d["seed"],
+    n_genes=d["n_genes"],
+    cells_per_area=d["cells_per_area"],
+    with_ihc=d["ihc"],
 )
-written = write_demo(cohort, Path(snakemake.output.samples).parent)  # noqa: F821
-expected = {Path(p) for p in snakemake.output}  # noqa: F821
+written = write_demo(cohort, Path(snakemake.output.samples).parent)
+expected = {Path(p) for p in snakemake.output}
 assert expected == set(written.values()), "rule outputs and write_demo() disagree"
 print(f"simulated {len(cohort.patients)} patients, {len(cohort.samples)} samples", file=sys.stderr)

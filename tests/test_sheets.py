@@ -1,0 +1,288 @@
+"""Validation of config, sheets, counts and FISH cells: good inputs pass, bad ones give one line
+naming the file, the row and the column."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from her2het import sheets
+from her2het.sheets import InputError
+
+from .conftest import SCHEMAS
+
+
+@pytest.fixture()
+def cohort(tiny_dir: Path, tmp_path: Path) -> Path:
+    d = tmp_path / "in"
+    shutil.copytree(tiny_dir, d)
+    return d
+
+
+def _validate(d: Path, fish: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return sheets.load_user_inputs(
+        d / "samples.tsv",
+        d / "patients.tsv",
+        d / "counts.tsv",
+        SCHEMAS,
+        d / "fish_cells.parquet" if fish else None,
+    )
+
+
+def _edit_lines(path: Path, fn: Callable[[list[str]], list[str]]) -> None:
+    lines = path.read_text().split("\n")
+    path.write_text("\n".join(fn(lines)))
+
+
+def _set_cell(path: Path, line: int, column: str, value: str) -> None:
+    """Set a cell of a TSV; ``line`` is the 1-based line of the file (header is line 1)."""
+
+    def fn(lines: list[str]) -> list[str]:
+        header = lines[0].split("\t")
+        fields = lines[line - 1].split("\t")
+        fields[header.index(column)] = value
+        lines[line - 1] = "\t".join(fields)
+        return lines
+
+    _edit_lines(path, fn)
+
+
+def test_good_inputs_pass_and_are_typed(cohort: Path) -> None:
+    samples, patients, counts = _validate(cohort)
+    assert list(counts.columns) == list(samples["sample"])
+    assert patients["pCR"].isin([0, 1]).all()
+    assert samples.index[0] == 1  # data rows are numbered from 1
+
+
+def test_bom_crlf_yes_no_and_blank_lines_are_accepted(cohort: Path) -> None:
+    p = cohort / "patients.tsv"
+    text = p.read_text().replace("\t1\t", "\tyes\t", 1)
+    p.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode() + b"\r\n\r\n")
+    _, patients, _ = _validate(cohort)
+    assert patients["pCR"].isin([0, 1]).all()
+    assert list(patients.columns)[0] == "patient"
+
+
+def _dup_first_sample(lines: list[str]) -> list[str]:
+    return [*lines[:3], lines[1], *lines[3:]]
+
+
+def _drop_pre_of_first_post(path: Path) -> None:
+    df = pd.read_csv(path, sep="\t", dtype=str)
+    pt = df.loc[df.timepoint == "post", "patient"].iloc[0]
+    df = df[~((df.patient == pt) & (df.timepoint == "pre"))]
+    df.to_csv(path, sep="\t", index=False)
+
+
+def _fish(d: Path, col: str, row: int, value: object) -> None:
+    f = pd.read_parquet(d / "fish_cells.parquet")
+    if col not in f:
+        f = f.drop(columns=[value])  # value names the column to drop
+    else:
+        f[col] = f[col].astype(object)
+        f.loc[row - 1, col] = value
+    f.to_parquet(d / "fish_cells.parquet", index=False)
+
+
+# (case id, mutation, expected pattern). Patterns name the file, the row/line and the column.
+CASES: list[tuple[str, Callable[[Path], None], str]] = [
+    (
+        "sample-duplicate",
+        lambda d: _edit_lines(d / "samples.tsv", _dup_first_sample),
+        r"samples\.tsv, row 3 \(line 4\), column 'sample': duplicated sample ID",
+    ),
+    (
+        "sample-id-space",
+        lambda d: _set_cell(d / "samples.tsv", 2, "sample", "P001 B1"),
+        r"samples\.tsv, row 1 \(line 2\), column 'sample': 'P001 B1' is not allowed",
+    ),
+    (
+        "sample-id-shell",
+        lambda d: _set_cell(d / "samples.tsv", 3, "sample", "x;rm -rf"),
+        r"samples\.tsv, row 2 \(line 3\), column 'sample': 'x;rm -rf' is not allowed",
+    ),
+    (
+        "timepoint-unknown",
+        lambda d: _set_cell(d / "samples.tsv", 4, "timepoint", "baseline"),
+        r"samples\.tsv, row 3 \(line 4\), column 'timepoint': 'baseline' is not one of pre, post",
+    ),
+    (
+        "patient-unknown",
+        lambda d: _set_cell(d / "samples.tsv", 2, "patient", "P999"),
+        r"samples\.tsv, row 1 \(line 2\), column 'patient': patient 'P999' is not in the patient sheet",
+    ),
+    (
+        "post-without-pre",
+        lambda d: _drop_pre_of_first_post(d / "samples.tsv"),
+        r"samples\.tsv, row \d+ \(line \d+\), column 'timepoint': post-treatment sample .* no pre",
+    ),
+    (
+        "missing-column",
+        lambda d: _edit_lines(
+            d / "samples.tsv",
+            lambda ls: ["\t".join(f for i, f in enumerate(x.split("\t")) if i != 2) for x in ls],
+        ),
+        r"samples\.tsv, line 1, column 'timepoint': required column is missing",
+    ),
+    (
+        "comma-delimited",
+        lambda d: (d / "samples.tsv").write_text(
+            (d / "samples.tsv").read_text().replace("\t", ",")
+        ),
+        r"samples\.tsv, line 1: header is comma-separated",
+    ),
+    ("empty-file", lambda d: (d / "samples.tsv").write_text(""), r"samples\.tsv: file is empty"),
+    (
+        "ragged-row",
+        lambda d: _edit_lines(d / "samples.tsv", lambda ls: [*ls[:2], ls[2] + "\textra", *ls[3:]]),
+        r"samples\.tsv, row 2 \(line 3\): has 6 tab-separated fields, header has 5",
+    ),
+    (
+        "pcr-invalid",
+        lambda d: _set_cell(d / "patients.tsv", 5, "pCR", "maybe"),
+        r"patients\.tsv, row 4 \(line 5\), column 'pCR': 'maybe' is not one of 0, 1, yes, no",
+    ),
+    (
+        "pcr-missing",
+        lambda d: _set_cell(d / "patients.tsv", 2, "pCR", ""),
+        r"patients\.tsv, row 1 \(line 2\), column 'pCR': value is missing",
+    ),
+    (
+        "efs-negative",
+        lambda d: _set_cell(d / "patients.tsv", 3, "EFS_months", "-3"),
+        r"patients\.tsv, row 2 \(line 3\), column 'EFS_months': -3.0 violates minimum 0",
+    ),
+    (
+        "efs-not-number",
+        lambda d: _set_cell(d / "patients.tsv", 3, "EFS_months", "12mo"),
+        r"patients\.tsv, row 2 \(line 3\), column 'EFS_months': '12mo' is not of type number",
+    ),
+    (
+        "event-not-binary",
+        lambda d: _set_cell(d / "patients.tsv", 4, "EFS_event", "2"),
+        r"patients\.tsv, row 3 \(line 4\), column 'EFS_event': '2' is not one of 0, 1, yes, no",
+    ),
+    (
+        "hr-invalid",
+        lambda d: _set_cell(d / "patients.tsv", 2, "HR", "positive"),
+        r"patients\.tsv, row 1 \(line 2\), column 'HR': 'positive' is not one of pos, neg",
+    ),
+    (
+        "patient-duplicate",
+        lambda d: _edit_lines(d / "patients.tsv", lambda ls: [*ls[:2], ls[1], *ls[2:]]),
+        r"patients\.tsv, row 2 \(line 3\), column 'patient': duplicated patient ID",
+    ),
+    (
+        "counts-non-integer",
+        lambda d: _set_cell(d / "counts.tsv", 3, "P001_B1", "12.5"),
+        r"counts\.tsv, row 2 \(line 3\), column 'P001_B1': '12.5' is not a non-negative integer count",
+    ),
+    (
+        "counts-negative",
+        lambda d: _set_cell(d / "counts.tsv", 6, "P002_B1", "-4"),
+        r"counts\.tsv, row 5 \(line 6\), column 'P002_B1': '-4' is not a non-negative integer",
+    ),
+    (
+        "counts-duplicate-gene",
+        lambda d: _set_cell(d / "counts.tsv", 4, "gene", "ACTR3B"),
+        r"counts\.tsv, row 3 \(line 4\), column 'gene': duplicated gene 'ACTR3B'",
+    ),
+    (
+        "counts-missing-sample",
+        lambda d: _set_cell(d / "counts.tsv", 1, "P001_B1", "P001-B1"),
+        r"counts\.tsv, line 1, column 'P001_B1': sample column .* is absent",
+    ),
+    (
+        "fish-negative",
+        lambda d: _fish(d, "erbb2", 10, -1),
+        r"fish_cells\.parquet, row 10, column 'erbb2': -1 is not an integer >= 0",
+    ),
+    (
+        "fish-ihc-range",
+        lambda d: _fish(d, "ihc", 3, 4),
+        r"fish_cells\.parquet, row 3, column 'ihc': 4 is not an integer in \[0, 3\]",
+    ),
+    (
+        "fish-unknown-sample",
+        lambda d: _fish(d, "sample", 7, "P404_B1"),
+        r"fish_cells\.parquet, row 7, column 'sample': sample 'P404_B1' is not in the sample sheet",
+    ),
+    (
+        "fish-missing-column",
+        lambda d: _fish(d, "nope", 1, "cep17"),
+        r"fish_cells\.parquet, line 1, column 'cep17': required column is missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_malformed_input_gives_one_line_naming_file_row_column(
+    cohort: Path, mutate, expected
+) -> None:
+    mutate(cohort)
+    with pytest.raises(InputError) as exc:
+        _validate(cohort)
+    msg = str(exc.value)
+    assert "\n" not in msg
+    assert str(cohort) in msg
+    assert re.search(expected, msg), msg
+
+
+def test_zero_count_sample_is_rejected(cohort: Path) -> None:
+    c = pd.read_csv(cohort / "counts.tsv", sep="\t")
+    c["P002_B1"] = 0
+    c.to_csv(cohort / "counts.tsv", sep="\t", index=False)
+    with pytest.raises(InputError, match=r"counts\.tsv, column 'P002_B1': sample has no counts"):
+        _validate(cohort)
+
+
+def test_fish_text_table_rows_report_lines(cohort: Path, tmp_path: Path) -> None:
+    f = pd.read_parquet(cohort / "fish_cells.parquet").head(20)
+    f["cep17"] = f["cep17"].astype(object)
+    f.loc[4, "cep17"] = "two"
+    path = tmp_path / "cells.tsv"
+    f.to_csv(path, sep="\t", index=False)
+    samples = pd.read_csv(cohort / "samples.tsv", sep="\t")["sample"]
+    with pytest.raises(
+        InputError, match=r"cells\.tsv, row 5 \(line 6\), column 'cep17': 'two' is not an integer"
+    ):
+        sheets.read_fish_cells(path, SCHEMAS / "fish_cells.schema.yaml", samples)
+
+
+# ---------------------------------------------------------------------------------------------
+# Config
+# ---------------------------------------------------------------------------------------------
+
+
+def _config(**over: object) -> dict:
+    cfg = yaml.safe_load((SCHEMAS.parents[1] / "config" / "config.yaml").read_text())
+    cfg.update(over)
+    return cfg
+
+
+def test_config_defaults_are_filled() -> None:
+    cfg = sheets.validate_config({}, SCHEMAS / "config.schema.yaml", "c.yaml")
+    assert cfg["input"] == "demo" and cfg["demo"]["size"] == "paper" and cfg["demo"]["seed"] == 2024
+    assert cfg["report"]["figure_dpi"] == 200
+
+
+@pytest.mark.parametrize(
+    ("cfg", "expected"),
+    [
+        (_config(colour="red"), r"c\.yaml, key 'colour': unknown key"),
+        (_config(demo={"size": "small", "sede": 3}), r"c\.yaml, key 'demo\.sede': unknown key"),
+        (_config(demo={"seed": "abc"}), r"c\.yaml, key 'demo\.seed': 'abc' is not of type integer"),
+        (_config(input="fastq"), r"c\.yaml, key 'input': 'fastq' is not one of demo, sheets"),
+    ],
+    ids=["unknown-top-key", "unknown-nested-key", "wrong-type", "bad-enum"],
+)
+def test_bad_config_is_rejected(cfg: dict, expected: str) -> None:
+    with pytest.raises(InputError) as exc:
+        sheets.validate_config(cfg, SCHEMAS / "config.schema.yaml", "c.yaml")
+    assert "\n" not in str(exc.value) and re.search(expected, str(exc.value)), str(exc.value)
