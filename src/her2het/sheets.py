@@ -369,11 +369,15 @@ def read_fish_cells(
     path: str | Path,
     schema_path: str | Path,
     samples: Iterable[str],
-    columns: list[str] | None = None,
+    *,
+    require_xy: bool = False,
 ) -> pd.DataFrame:
     """Read and validate a per-cell FISH table (Parquet, CSV or TSV), vectorised.
 
-    Rows are numbered from 1 in file order; for text files the line is the row plus one.
+    ``sample`` and ``area`` become categoricals (no per-cell Python strings), numeric columns
+    int64/float64. Rows are numbered from 1 in file order; for text files the line is the row
+    plus one. Cells with ``cep17 == 0`` are kept here (scoring excludes and counts them).
+    ``require_xy`` makes the coordinates mandatory (spatial patterns).
     """
     p = Path(path)
     if not p.is_file():
@@ -382,54 +386,64 @@ def read_fish_cells(
     props = schema["properties"]
     name = p.name.lower().removesuffix(".gz")
     text = not name.endswith(".parquet")
-    if text:
-        sep = "," if name.endswith(".csv") else "\t"
-        try:
-            df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-            raise InputError(f"{p}: cannot be read as a table ({exc})") from None
-    else:
-        df = pd.read_parquet(p, columns=columns)
-    missing = [c for c in schema["required"] if c not in df.columns]
+    try:
+        if text:
+            sep = "," if name.endswith(".csv") else "\t"
+            df = pd.read_csv(
+                p, sep=sep, dtype={"sample": "category", "area": "category"},
+                encoding="utf-8-sig", low_memory=False,
+            )  # fmt: skip
+        else:
+            df = pd.read_parquet(p)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError, ValueError) as exc:
+        raise InputError(f"{p}: cannot be read as a table ({exc})") from None
+    required = list(schema["required"]) + (["x", "y"] if require_xy else [])
+    missing = [c for c in required if c not in df.columns]
     if missing:
-        raise InputError(f"{p}, line 1, column '{missing[0]}': required column is missing")
+        why = " (needed for spatial patterns)" if missing[0] in ("x", "y") else ""
+        raise InputError(f"{p}, line 1, column '{missing[0]}': required column is missing{why}")
+    df = df[[c for c in props if c in df.columns]]
     df.index = pd.RangeIndex(1, len(df) + 1)
-    for col in [c for c in df.columns if c in props]:
+    for col in ("sample", "area"):
+        cat = df[col].astype("category")
+        cat = cat.cat.rename_categories([str(c).strip() for c in cat.cat.categories])
+        blank = [i for i, c in enumerate(cat.cat.categories) if c == ""]
+        bad = (cat.cat.codes.to_numpy() < 0) | np.isin(cat.cat.codes.to_numpy(), blank)
+        if bad.any():
+            raise InputError(f"{_where(p, int(np.argmax(bad)) + 1, col, text)}: value is missing")
+        df[col] = cat
+    for col in [c for c in df.columns if c in FISH_NUMERIC]:
         s = df[col]
-        kind = FISH_NUMERIC.get(col)
-        if kind is None:
-            df[col] = s.astype(str)
-            empty = df[col].str.len() == 0
-            if empty.any():
-                raise InputError(
-                    f"{_where(p, int(df.index[empty.to_numpy()][0]), col, text)}: value is missing"
-                )
-            continue
-        num = pd.to_numeric(s, errors="coerce") if s.dtype == object else s.astype(float)
-        bad = num.isna() | ~np.isfinite(num)
+        kind = FISH_NUMERIC[col]
+        num = pd.to_numeric(s, errors="coerce") if s.dtype == object else s.astype(np.float64)
+        vals = num.to_numpy(np.float64)
+        bad = ~np.isfinite(vals)
         if kind == "integer":
-            bad |= num != np.floor(num)
+            bad |= vals != np.floor(vals)
         lo, hi = props[col].get("minimum"), props[col].get("maximum")
         if lo is not None:
-            bad |= num < lo
+            bad |= vals < lo
         if hi is not None:
-            bad |= num > hi
+            bad |= vals > hi
         if bad.any():
-            r = int(df.index[bad.to_numpy()][0])
+            r = int(np.argmax(bad)) + 1
             rule = {"integer": "an integer", "number": "a number"}[kind]
             rng = f" in [{lo}, {hi}]" if hi is not None else (f" >= {lo}" if lo is not None else "")
-            raise InputError(f"{_where(p, r, col, text)}: {_show(s.loc[r])} is not {rule}{rng}")
-        df[col] = num.astype(np.int64 if kind == "integer" else np.float64)
+            shown = "missing" if pd.isna(s.loc[r]) else _show(s.loc[r])
+            raise InputError(f"{_where(p, r, col, text)}: {shown} is not {rule}{rng}")
+        df[col] = vals.astype(np.int64) if kind == "integer" else vals
     known = set(samples)
-    unknown = ~df["sample"].isin(known)
-    if unknown.any():
-        r = int(df.index[unknown.to_numpy()][0])
+    cats = df["sample"].cat.categories
+    unknown_codes = [i for i, c in enumerate(cats) if c not in known]
+    if unknown_codes:
+        bad = np.isin(df["sample"].cat.codes.to_numpy(), unknown_codes)
+        r = int(np.argmax(bad)) + 1
         raise InputError(
             f"{_where(p, r, 'sample', text)}: sample {df.at[r, 'sample']!r} is not in the sample sheet"
         )
-    dup = df.duplicated(["sample", "area", "cell"])
+    dup = df.duplicated(["sample", "area", "cell"]).to_numpy()
     if dup.any():
-        r = int(df.index[dup.to_numpy()][0])
+        r = int(np.argmax(dup)) + 1
         raise InputError(
             f"{_where(p, r, 'cell', text)}: cell {df.at[r, 'cell']} appears twice in sample "
             f"{df.at[r, 'sample']!r}, area {df.at[r, 'area']!r}"

@@ -422,6 +422,7 @@ _FRACTION_RANGE = {  # planted fraction of amplified tumour cells per pattern
     "her2_negative": (0.0, 0.02),
 }
 _FIELD_UM = 400.0  # side of the square field of view of one area, in micrometres
+_LABEL_NOISE = 0.01  # share of cells whose amplification status is flipped (counting noise)
 
 
 def _area_patterns(
@@ -451,6 +452,8 @@ def _cells_for_area(
         amp[np.argsort((x - cx) ** 2 + (y - cy) ** 2, kind="stable")[:k]] = True
     else:  # spatially random labels (mosaic, scattered, homogeneous, her2_negative)
         amp[rng.choice(n, k, replace=False)] = True
+    # Counting noise: about 1% of cells get the other status, whatever the pattern.
+    amp ^= rng.random(n) < _LABEL_NOISE
     cep17 = 1 + rng.binomial(3, 1 / 3, n)  # 1-4 copies, mean 2
     # Non-amplified cells: ERBB2 tracks CEP17 with small counting noise, kept below ratio 2.
     erbb2_non = np.clip(cep17 + rng.choice([-1, 0, 0, 0, 0, 1], n), 1, np.minimum(2 * cep17 - 1, 5))
@@ -519,13 +522,13 @@ def simulate_fish(
                     rng.choice([2, 3], n, p=[0.15, 0.85]),
                     rng.choice([0, 1], n, p=[0.6, 0.4]),
                 )
-                frac = c["amp"].mean()
-                if pattern == "homogeneous" and rng.random() < 0.15:
+                minority = min(c["amp"].mean(), 1.0 - c["amp"].mean())
+                if minority >= 0.1:  # two populations of >= 10% of cells each
+                    ith = "genetic"
+                elif pattern == "homogeneous" and rng.random() < 0.15:
                     ith = "non_genetic"
                     lose = c["amp"] & (rng.random(n) < 0.35)
                     ihc = np.where(lose, rng.choice([0, 1], n), ihc)
-                elif 0.0 < frac < 1.0 and pattern != "homogeneous":
-                    ith = "genetic"
                 df["ihc"] = ihc.astype(np.int32)
             frames.append(df)
             frac_amp = float(c["amp"].mean())
