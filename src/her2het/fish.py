@@ -81,10 +81,17 @@ class FishParams:
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> FishParams:
-        flat = dict(cfg)
-        flat.update(flat.pop("spatial_pattern", {}) or {})
+        """Build from the config's ``fish`` section (validated by the config schema)."""
+        flat = {k: v for k, v in cfg.items() if k != "spatial_pattern"}
+        spatial = dict(cfg.get("spatial_pattern") or {})
+        if "enabled" in spatial:
+            flat["spatial"] = spatial.pop("enabled")
+        flat.update(spatial)
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in flat.items() if k in names})
+        unknown = set(flat) - names
+        if unknown:
+            raise ValueError(f"unknown FISH parameter(s): {sorted(unknown)}")
+        return cls(**flat)
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,3 +540,52 @@ def pattern_confusion(areas: pd.DataFrame, truth: pd.DataFrame) -> tuple[pd.Data
     cm.columns.name = "called"
     accuracy = float((m["pattern"] == m["spatial_pattern"]).mean())
     return cm, accuracy
+
+
+def example_cells(
+    cells: pd.DataFrame, areas: pd.DataFrame, params: FishParams = FishParams()
+) -> pd.DataFrame:
+    """Cells of one example area per called spatial pattern (for the spatial-map figure).
+
+    The example is the area whose fraction of amplified cells is closest to the median of the
+    areas with that pattern (ties: first by sample and area). Columns: spatial_pattern, sample,
+    area, x, y, erbb2, cep17, amplified.
+    """
+    if "spatial_pattern" not in areas:
+        return pd.DataFrame(
+            columns=["spatial_pattern", "sample", "area", "x", "y", "erbb2", "cep17", "amplified"]
+        )
+    picks = []
+    for pattern in PATTERN_ORDER:
+        a = areas[areas["spatial_pattern"] == pattern].sort_values(
+            ["sample", "area"], kind="stable"
+        )
+        if a.empty:
+            continue
+        dist = (a["pct_amplified"] - a["pct_amplified"].median()).abs()
+        best = a.loc[dist.idxmin()]
+        picks.append((pattern, best["sample"], best["area"]))
+    frames = []
+    sample_col, area_col = cells["sample"].astype(str), cells["area"].astype(str)
+    for pattern, smp, area in picks:
+        sel = cells[
+            (sample_col == smp).to_numpy()
+            & (area_col == area).to_numpy()
+            & (cells["cep17"] >= 1).to_numpy()
+        ]
+        df = pd.DataFrame(
+            {
+                "spatial_pattern": pattern,
+                "sample": smp,
+                "area": area,
+                "x": sel["x"].to_numpy(),
+                "y": sel["y"].to_numpy(),
+                "erbb2": sel["erbb2"].to_numpy(),
+                "cep17": sel["cep17"].to_numpy(),
+            }
+        )
+        df["amplified"] = amplified_cells(
+            df["erbb2"].to_numpy(), df["cep17"].to_numpy(), params
+        ).astype(int)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)

@@ -457,6 +457,8 @@ def load_user_inputs(
     counts_path: str | Path,
     schema_dir: str | Path,
     fish_path: str | Path | None = None,
+    *,
+    require_xy: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read and validate the sheets, the count matrix and (optionally) the FISH cells.
 
@@ -469,7 +471,12 @@ def load_user_inputs(
     check_cohort(samples, patients, samples_path, patients_path)
     counts = read_counts(counts_path, samples)
     if fish_path:
-        read_fish_cells(fish_path, schema_dir / "fish_cells.schema.yaml", samples["sample"])
+        read_fish_cells(
+            fish_path,
+            schema_dir / "fish_cells.schema.yaml",
+            samples["sample"],
+            require_xy=require_xy,
+        )
     return samples, patients, counts
 
 

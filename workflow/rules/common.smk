@@ -37,7 +37,12 @@ def _validate_inputs():
                 f"{_config_source()}, key 'sheets.counts': a count matrix is required when input is sheets"
             )
         samples, patients, _ = sheets.load_user_inputs(
-            s["samples"], s["patients"], s["counts"], SCHEMAS, s["fish_cells"]
+            s["samples"],
+            s["patients"],
+            s["counts"],
+            SCHEMAS,
+            s["fish_cells"],
+            require_xy=config["fish"]["spatial_pattern"]["enabled"],
         )
         return samples, patients
     except sheets.InputError as exc:
@@ -75,10 +80,37 @@ def sheet_inputs(wildcards=None):
     return {"samples": s["samples"], "patients": s["patients"], "counts": s["counts"]}
 
 
+def fish_inputs(wildcards=None):
+    """Per-cell FISH table and the sheets it refers to."""
+    cells = (
+        "results/demo/fish_cells.parquet" if IS_DEMO else config["sheets"]["fish_cells"]
+    )
+    sh = sheet_inputs()
+    return {"cells": cells, "samples": sh["samples"], "patients": sh["patients"]}
+
+
+HAS_FISH = IS_DEMO or bool(config["sheets"]["fish_cells"])
+FISH_FIGURES = ["ratio_distributions", "het_prevalence", "pre_post"] + (
+    ["spatial_patterns"] if config["fish"]["spatial_pattern"]["enabled"] else []
+)
+
+
 def all_targets():
-    return [
+    targets = [
         "results/cohort/cohort.h5ad",
         "results/cohort/summary.tsv",
         "results/figures/sample_flow.png",
         "results/figures/sample_flow.pdf",
     ]
+    if HAS_FISH:
+        targets += [
+            "results/fish/areas.tsv",
+            "results/fish/patients.tsv",
+            "results/fish/pre_post.tsv",
+        ]
+        targets += expand(
+            "results/figures/fish_{fig}.{ext}", fig=FISH_FIGURES, ext=("png", "pdf")
+        )
+    if IS_DEMO and config["fish"]["spatial_pattern"]["enabled"]:
+        targets.append("results/fish/pattern_validation.tsv")
+    return targets

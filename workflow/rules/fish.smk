@@ -1,0 +1,161 @@
+# ERBB2 FISH heterogeneity: per-cell signals -> ASCO/CAP groups, HET calls, spatial patterns,
+# patient-level and pre/post tables, and their figures (her2het.fish).
+
+
+rule fish_score:
+    input:
+        unpack(fish_inputs),
+        schema=workflow.source_path("../schemas/fish_cells.schema.yaml"),
+    output:
+        areas=report(
+            "results/fish/areas.tsv",
+            caption="../report/fish_areas.rst",
+            category="2. ERBB2 FISH",
+        ),
+        samples="results/fish/samples.tsv",
+        patients=report(
+            "results/fish/patients.tsv",
+            caption="../report/fish_patients.rst",
+            category="2. ERBB2 FISH",
+        ),
+        pre_post="results/fish/pre_post.tsv",
+        ratio_histogram="results/fish/ratio_histogram.tsv",
+        examples="results/fish/example_cells.tsv",
+    log:
+        "results/logs/fish_score.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        # about 60 bytes per cell in memory; 1 GB floor
+        mem_mb=lambda wc, input, attempt: max(1000, int(input.size_mb * 30)) * attempt,
+        runtime=30,
+    params:
+        fish=config["fish"],
+    script:
+        "../scripts/fish_score.py"
+
+
+rule fish_validate_patterns:
+    input:
+        areas="results/fish/areas.tsv",
+        truth="results/demo/truth/fish_areas.tsv",
+    output:
+        confusion=report(
+            "results/fish/pattern_validation.tsv",
+            caption="../report/fish_pattern_validation.rst",
+            category="2. ERBB2 FISH",
+        ),
+    log:
+        "results/logs/fish_validate_patterns.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/fish_validate_patterns.py"
+
+
+rule plot_fish_ratio_distributions:
+    input:
+        histogram="results/fish/ratio_histogram.tsv",
+        samples="results/fish/samples.tsv",
+        sheet=sheet_inputs()["samples"],
+    output:
+        png=report(
+            "results/figures/fish_ratio_distributions.png",
+            caption="../report/fish_ratio_distributions.rst",
+            category="2. ERBB2 FISH",
+        ),
+        pdf="results/figures/fish_ratio_distributions.pdf",
+    log:
+        "results/logs/plot_fish_ratio_distributions.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        data_source=data_source(),
+        dpi=config["report"]["figure_dpi"],
+        cell_ratio=config["fish"]["cell_ratio"],
+    script:
+        "../scripts/plot_fish_ratio_distributions.py"
+
+
+rule plot_fish_spatial_patterns:
+    input:
+        examples="results/fish/example_cells.tsv",
+    output:
+        png=report(
+            "results/figures/fish_spatial_patterns.png",
+            caption="../report/fish_spatial_patterns.rst",
+            category="2. ERBB2 FISH",
+        ),
+        pdf="results/figures/fish_spatial_patterns.pdf",
+    log:
+        "results/logs/plot_fish_spatial_patterns.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        data_source=data_source(),
+        dpi=config["report"]["figure_dpi"],
+    script:
+        "../scripts/plot_fish_spatial_patterns.py"
+
+
+rule plot_fish_het_prevalence:
+    input:
+        patients="results/fish/patients.tsv",
+    output:
+        png=report(
+            "results/figures/fish_het_prevalence.png",
+            caption="../report/fish_het_prevalence.rst",
+            category="2. ERBB2 FISH",
+        ),
+        pdf="results/figures/fish_het_prevalence.pdf",
+    log:
+        "results/logs/plot_fish_het_prevalence.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        data_source=data_source(),
+        dpi=config["report"]["figure_dpi"],
+    script:
+        "../scripts/plot_fish_het_prevalence.py"
+
+
+rule plot_fish_pre_post:
+    input:
+        pre_post="results/fish/pre_post.tsv",
+    output:
+        png=report(
+            "results/figures/fish_pre_post.png",
+            caption="../report/fish_pre_post.rst",
+            category="2. ERBB2 FISH",
+        ),
+        pdf="results/figures/fish_pre_post.pdf",
+    log:
+        "results/logs/plot_fish_pre_post.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        data_source=data_source(),
+        dpi=config["report"]["figure_dpi"],
+    script:
+        "../scripts/plot_fish_pre_post.py"
