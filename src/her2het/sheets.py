@@ -394,7 +394,10 @@ def read_fish_cells(
                 encoding="utf-8-sig", low_memory=False,
             )  # fmt: skip
         else:
-            df = pd.read_parquet(p)
+            import pyarrow.parquet as pq
+
+            # split_blocks + self_destruct free Arrow memory while converting (lower peak RSS)
+            df = pq.read_table(p).to_pandas(split_blocks=True, self_destruct=True)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError, ValueError) as exc:
         raise InputError(f"{p}: cannot be read as a table ({exc})") from None
     required = list(schema["required"]) + (["x", "y"] if require_xy else [])

@@ -675,3 +675,44 @@ def write_demo(cohort: DemoCohort, outdir: str | Path) -> dict[str, Path]:
     cohort.truth_fish_areas.to_csv(paths["truth_fish_areas"], **tsv)
     paths["params"].write_text(json.dumps(cohort.params, indent=2, sort_keys=True) + "\n")
     return paths
+
+
+def simulate_fish_only(
+    n_samples: int, cells_per_area: int, areas_per_sample: int = 2, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A large FISH-only cohort for benchmarks: one baseline sample per patient.
+
+    Returns the per-cell table (with IHC), a sample sheet and a patient sheet. Area patterns
+    are drawn uniformly from :data:`PATTERNS`.
+    """
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(n_samples):
+        for a in range(areas_per_sample):
+            pattern = PATTERNS[rng.integers(len(PATTERNS))]
+            c = _cells_for_area(rng, pattern, cells_per_area, float(rng.uniform(8, 16)))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "sample": f"S{i + 1:05d}",
+                        "area": f"A{a + 1}",
+                        "cell": np.arange(1, cells_per_area + 1),
+                        "x": c["x"],
+                        "y": c["y"],
+                        "erbb2": c["erbb2"].astype(np.int32),
+                        "cep17": c["cep17"].astype(np.int32),
+                        "ihc": np.where(c["amp"], 3, 0).astype(np.int32),
+                    }
+                )
+            )
+    cells = pd.concat(frames, ignore_index=True)
+    samples = pd.DataFrame(
+        {
+            "sample": [f"S{i + 1:05d}" for i in range(n_samples)],
+            "patient": [f"P{i + 1:05d}" for i in range(n_samples)],
+            "timepoint": "pre",
+            "biopsy": "B1",
+        }
+    )
+    patients = pd.DataFrame({"patient": samples["patient"], "pCR": 0, "HR": "pos"})
+    return cells, samples, patients
