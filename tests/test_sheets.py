@@ -286,3 +286,33 @@ def test_bad_config_is_rejected(cfg: dict, expected: str) -> None:
     with pytest.raises(InputError) as exc:
         sheets.validate_config(cfg, SCHEMAS / "config.schema.yaml", "c.yaml")
     assert "\n" not in str(exc.value) and re.search(expected, str(exc.value)), str(exc.value)
+
+
+def test_fish_coordinates_required_for_spatial_patterns(cohort: Path) -> None:
+    samples = pd.read_csv(cohort / "samples.tsv", sep="\t")["sample"]
+    f = pd.read_parquet(cohort / "fish_cells.parquet")
+    f.drop(columns=["y"]).to_parquet(cohort / "no_y.parquet", index=False)
+    schema = SCHEMAS / "fish_cells.schema.yaml"
+    with pytest.raises(
+        InputError,
+        match=r"no_y\.parquet, line 1, column 'y': required column is missing \(needed for spatial patterns\)",
+    ):
+        sheets.read_fish_cells(cohort / "no_y.parquet", schema, samples, require_xy=True)
+    assert "x" in sheets.read_fish_cells(cohort / "no_y.parquet", schema, samples).columns
+    f["x"] = f["x"].astype(float)
+    f.loc[11, "x"] = float("nan")
+    f.to_parquet(cohort / "nan_x.parquet", index=False)
+    with pytest.raises(
+        InputError, match=r"nan_x\.parquet, row 12, column 'x': missing is not a number"
+    ):
+        sheets.read_fish_cells(cohort / "nan_x.parquet", schema, samples, require_xy=True)
+
+
+def test_fish_cells_keep_categorical_ids(cohort: Path) -> None:
+    samples = pd.read_csv(cohort / "samples.tsv", sep="\t")["sample"]
+    df = sheets.read_fish_cells(
+        cohort / "fish_cells.parquet", SCHEMAS / "fish_cells.schema.yaml", samples
+    )
+    assert isinstance(df["sample"].dtype, pd.CategoricalDtype)
+    assert isinstance(df["area"].dtype, pd.CategoricalDtype)
+    assert df.index[0] == 1

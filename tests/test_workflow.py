@@ -76,8 +76,21 @@ def test_end_to_end_small_demo(tmp_path: Path) -> None:
         11,
         6,
     ]
-    for fig in ("sample_flow.png", "sample_flow.pdf"):
-        assert (res / "figures" / fig).stat().st_size > 10_000
+    for fig in (
+        "sample_flow",
+        "fish_ratio_distributions",
+        "fish_spatial_patterns",
+        "fish_het_prevalence",
+        "fish_pre_post",
+    ):
+        for ext in ("png", "pdf"):
+            assert (res / "figures" / f"{fig}.{ext}").stat().st_size > 10_000, fig
+    # FISH: patient calls agree with the planted HET status; planted spatial patterns recovered
+    fish_pts = pd.read_csv(res / "fish" / "patients.tsv", sep="\t")
+    assert len(fish_pts) == 31 and fish_pts["het_trial_agrees"].all()
+    validation = pd.read_csv(res / "fish" / "pattern_validation.tsv", sep="\t")
+    assert validation["accuracy_overall"].iloc[0] >= 0.9
+    assert validation["n_areas"].sum() == 140
     # a second run has nothing to do
     r2 = run_snakemake(tmp_path, "--cores", "2", "-n")
     assert r2.returncode == 0 and "Nothing to be done" in r2.stdout + r2.stderr
@@ -114,6 +127,9 @@ def test_sheets_entry_runs_on_user_files(tiny_dir: Path, tmp_path: Path) -> None
     assert not adata.uns["her2het"]["simulated"]
     assert adata.n_obs == len(pd.read_csv(data / "samples.tsv", sep="\t"))
     assert not (tmp_path / "results" / "demo").exists()
+    areas = pd.read_csv(tmp_path / "results" / "fish" / "areas.tsv", sep="\t")
+    assert len(areas) == 2 * adata.n_obs
+    assert not (tmp_path / "results" / "fish" / "pattern_validation.tsv").exists()  # no truth
 
 
 @pytest.mark.parametrize(
@@ -131,8 +147,16 @@ def test_sheets_entry_runs_on_user_files(tiny_dir: Path, tmp_path: Path) -> None
             ),
             "row 1 (line 2), column 'sample': 'P001_B1;ls' is not allowed",
         ),
+        (
+            lambda d: (
+                pd.read_parquet(d / "fish_cells.parquet")
+                .assign(cep17=lambda f: f["cep17"].where(f.index != 4, -2))
+                .to_parquet(d / "fish_cells.parquet", index=False)
+            ),
+            "fish_cells.parquet, row 5, column 'cep17': -2 is not an integer >= 0",
+        ),
     ],
-    ids=["bad-patient-sheet", "unsafe-sample-id"],
+    ids=["bad-patient-sheet", "unsafe-sample-id", "negative-fish-count"],
 )
 def test_bad_input_stops_before_any_job_with_one_line(
     tiny_dir: Path, tmp_path: Path, edit, expected: str
@@ -142,7 +166,7 @@ def test_bad_input_stops_before_any_job_with_one_line(
     write_config(
         tmp_path,
         "input: sheets\nsheets:\n  samples: data/samples.tsv\n  patients: data/patients.tsv\n"
-        "  counts: data/counts.tsv\n",
+        "  counts: data/counts.tsv\n  fish_cells: data/fish_cells.parquet\n",
     )
     r = run_snakemake(tmp_path, "--cores", "1")
     assert r.returncode != 0
