@@ -485,3 +485,41 @@ def load_user_inputs(
 
 #: IDs that are safe in file names and shell arguments (also used for wildcard constraints).
 SAFE_ID = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+
+
+def fastq_lanes(samples: pd.DataFrame) -> dict[str, tuple[list[str], list[str]]]:
+    """Read-1 and read-2 FASTQ files per sample from the sheet's ``fq1``/``fq2`` (``;``-separated)."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    has_fq2 = "fq2" in samples
+    for _, r in samples.iterrows():
+        fq1 = [f.strip() for f in str(r.get("fq1") or "").split(";") if f.strip()]
+        fq2 = [f.strip() for f in str(r["fq2"] or "").split(";") if f.strip()] if has_fq2 else []
+        out[str(r["sample"])] = (fq1, fq2)
+    return out
+
+
+def check_fastq(samples: pd.DataFrame, path: str | Path, *, must_exist: bool = True) -> None:
+    """Pre-flight check of the FASTQ columns: present, files exist, read-2 lanes match read-1."""
+    if "fq1" not in samples:
+        raise InputError(
+            f"{path}, line 1, column 'fq1': FASTQ input needs an fq1 column "
+            "(or give a count matrix in sheets.counts)"
+        )
+    lanes = fastq_lanes(samples)
+    for row, sample in zip(samples.index, samples["sample"], strict=True):
+        fq1, fq2 = lanes[str(sample)]
+        if not fq1:
+            raise InputError(f"{_where(path, row, 'fq1')}: no FASTQ file for sample {sample!r}")
+        if fq2 and len(fq2) != len(fq1):
+            raise InputError(
+                f"{_where(path, row, 'fq2')}: {len(fq2)} read-2 files for {len(fq1)} read-1 "
+                "files (lanes must match, separated by ';')"
+            )
+        for col, files in (("fq1", fq1), ("fq2", fq2)):
+            for f in files:
+                if "\n" in f or "\t" in f:
+                    raise InputError(
+                        f"{_where(path, row, col)}: file name with a control character"
+                    )
+                if must_exist and not Path(f).is_file():
+                    raise InputError(f"{_where(path, row, col)}: file not found: {f}")

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from her2het import genes as G
+from her2het import reads as R
 
 SIMULATED_NOTE = "SIMULATED demo data (her2het.simulate) - not trial data"
 
@@ -53,6 +54,7 @@ class Design:
     n_residual_het: int
     n_genes: int
     cells_per_area: int
+    read_pairs: int
     areas_per_sample: int = 2
 
     @property
@@ -66,9 +68,9 @@ class Design:
 
 
 SIZES: dict[str, Design] = {
-    "tiny": Design(3, 3, 2, 2, 2, 1, n_genes=400, cells_per_area=120),
-    "small": Design(14, 11, 6, 4, 8, 4, n_genes=1500, cells_per_area=250),
-    "paper": Design(64, 51, 14, 16, 33, 10, n_genes=5000, cells_per_area=300),
+    "tiny": Design(3, 3, 2, 2, 2, 1, n_genes=400, cells_per_area=120, read_pairs=20_000),
+    "small": Design(14, 11, 6, 4, 8, 4, n_genes=1500, cells_per_area=250, read_pairs=50_000),
+    "paper": Design(64, 51, 14, 16, 33, 10, n_genes=5000, cells_per_area=300, read_pairs=150_000),
 }
 
 
@@ -122,13 +124,16 @@ _SHIFT_TO_LUMINAL = {"nonHET": 0.5, "HET": 0.1}  # P(Her2/Basal -> LumA/LumB) af
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
-    names = ("design", "expression", "fish", "survival")
+    names = ("design", "expression", "fish", "survival", "reads")
     children = np.random.SeedSequence(seed).spawn(len(names))
     return {n: np.random.default_rng(c) for n, c in zip(names, children, strict=True)}
 
 
 def resolve_design(
-    size: str, n_genes: int | None = None, cells_per_area: int | None = None
+    size: str,
+    n_genes: int | None = None,
+    cells_per_area: int | None = None,
+    read_pairs: int | None = None,
 ) -> Design:
     """Return the :class:`Design` of a named size, with optional overrides."""
     if size not in SIZES:
@@ -138,6 +143,8 @@ def resolve_design(
         d = replace(d, n_genes=int(n_genes))
     if cells_per_area is not None:
         d = replace(d, cells_per_area=int(cells_per_area))
+    if read_pairs is not None:
+        d = replace(d, read_pairs=int(read_pairs))
     if d.n_genes < len(G.named_genes()):
         raise ValueError(f"n_genes must be >= {len(G.named_genes())} (the planted named genes)")
     return d
@@ -553,7 +560,12 @@ def simulate_fish(
 
 @dataclass(frozen=True)
 class DemoCohort:
-    """All simulated tables of one demo cohort (user-facing sheets and ground truth)."""
+    """All simulated tables of one demo cohort (user-facing sheets and ground truth).
+
+    With reads, ``counts`` are the gene-level read counts the FASTQ files are drawn from
+    (the full-depth counts thinned to the read depth), ``transcriptome`` the synthetic
+    transcripts and ``tx_counts`` the transcript x sample fragment counts.
+    """
 
     patients: pd.DataFrame
     samples: pd.DataFrame
@@ -564,20 +576,63 @@ class DemoCohort:
     truth_effects: pd.DataFrame
     truth_fish_areas: pd.DataFrame
     params: dict[str, Any]
+    transcriptome: R.Transcriptome | None = None
+    tx_counts: pd.DataFrame | None = None
 
 
-def demo_sheets(size: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """User-facing patient and sample sheets of a demo cohort (no truth columns)."""
+#: Where the demo's FASTQ files go; one directory per sample (a rule output).
+FASTQ_DIR = "results/demo/fastq"
+
+
+def demo_lanes(index: int) -> int:
+    """Lanes of the ``index``-th demo sample: every third sample is split over two lanes."""
+    return 2 if index % 3 == 2 else 1
+
+
+def fastq_paths(sample: str, lanes: int, paired: bool) -> tuple[list[str], list[str]]:
+    """Read-1 and read-2 FASTQ paths of one demo sample (read-2 empty for single end)."""
+    r1 = [f"{FASTQ_DIR}/{sample}/L{k:03d}_R1.fastq.gz" for k in range(1, lanes + 1)]
+    r2 = [f"{FASTQ_DIR}/{sample}/L{k:03d}_R2.fastq.gz" for k in range(1, lanes + 1)]
+    return r1, (r2 if paired else [])
+
+
+def demo_sheets(
+    size: str, seed: int, *, reads: bool = False, paired: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """User-facing patient and sample sheets of a demo cohort (no truth columns).
+
+    With ``reads`` the sample sheet lists the demo FASTQ files (``fq1``/``fq2``, lanes
+    separated by ``;``) as a user's sheet would.
+    """
     patients, samples = simulate_design(resolve_design(size), seed)
-    return _public_patients(simulate_survival(patients, seed)), _public_samples(samples)
+    return _public_patients(simulate_survival(patients, seed)), _public_samples(
+        samples, reads=reads, paired=paired
+    )
 
 
 def _public_patients(p: pd.DataFrame) -> pd.DataFrame:
     return p[["patient", "pCR", "HET", "HR", "EFS_months", "EFS_event", "arm"]]
 
 
-def _public_samples(s: pd.DataFrame) -> pd.DataFrame:
-    return s[["sample", "patient", "timepoint", "biopsy", "count_column"]]
+def _public_samples(s: pd.DataFrame, *, reads: bool = False, paired: bool = True) -> pd.DataFrame:
+    out = s[["sample", "patient", "timepoint", "biopsy", "count_column"]].copy()
+    if reads:
+        paths = [fastq_paths(name, demo_lanes(i), paired) for i, name in enumerate(out["sample"])]
+        out["fq1"] = [";".join(r1) for r1, _ in paths]
+        if paired:
+            out["fq2"] = [";".join(r2) for _, r2 in paths]
+    return out
+
+
+def thin_counts(counts: pd.DataFrame, read_pairs: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Binomial thinning to a mean library size of ``read_pairs`` (keeps size-factor spread).
+
+    Thinning a negative binomial count keeps it negative binomial with the same dispersion and a
+    proportionally lower mean, so the planted model holds at the read depth.
+    """
+    p = min(1.0, read_pairs / float(counts.sum(axis=0).mean()))
+    thinned = rng.binomial(counts.to_numpy(), p)
+    return pd.DataFrame(thinned.astype(np.int64), index=counts.index, columns=counts.columns)
 
 
 def simulate_cohort(
@@ -588,6 +643,9 @@ def simulate_cohort(
     cells_per_area: int | None = None,
     with_ihc: bool = True,
     effects: Effects | Mapping[str, float] | None = None,
+    reads: bool = False,
+    read_pairs: int | None = None,
+    paired: bool = True,
 ) -> DemoCohort:
     """Simulate a whole demo cohort.
 
@@ -603,6 +661,10 @@ def simulate_cohort(
         Add a per-cell IHC score (0-3) to the FISH table.
     effects
         Planted effects; :data:`NULL_EFFECTS` simulates a cohort with no planted effect.
+    reads, read_pairs, paired
+        Also simulate a transcriptome and the fragment counts of FASTQ files, at a mean depth
+        of ``read_pairs`` (the size's default when ``None``); ``paired`` only changes the
+        sample sheet (``fq2`` column).
     """
     if effects is None:
         eff = Effects()
@@ -610,11 +672,18 @@ def simulate_cohort(
         eff = effects
     else:
         eff = replace(Effects(), **dict(effects))
-    design = resolve_design(size, n_genes, cells_per_area)
+    design = resolve_design(size, n_genes, cells_per_area, read_pairs)
     patients, samples = simulate_design(design, seed)
     patients = simulate_survival(patients, seed, eff)
     fish, fish_truth, amp_z = simulate_fish(design, seed, patients, samples, with_ihc)
     counts, truth_effects, sf = simulate_counts(design, seed, patients, samples, amp_z, eff)
+    transcriptome = tx_counts = None
+    if reads:
+        rng = _streams(seed)["reads"]
+        counts = thin_counts(counts, design.read_pairs, rng)
+        genes = gene_table(design, seed)
+        transcriptome = R.build_transcriptome(genes, rng)
+        tx_counts = R.split_to_transcripts(counts, transcriptome.table, rng)
 
     truth_samples = samples[["sample", "patient", "timepoint", "true_subtype"]].copy()
     truth_samples["amp_level_z"] = np.round(amp_z, 4)
@@ -627,13 +696,14 @@ def simulate_cohort(
     params = {
         "size": size,
         "seed": seed,
+        "reads": reads,
         "design": asdict(design),
         "effects": asdict(eff),
         "note": SIMULATED_NOTE,
     }
     return DemoCohort(
         patients=_public_patients(patients),
-        samples=_public_samples(samples),
+        samples=_public_samples(samples, reads=reads, paired=paired),
         counts=counts,
         fish_cells=fish,
         truth_samples=truth_samples,
@@ -641,6 +711,8 @@ def simulate_cohort(
         truth_effects=truth_effects,
         truth_fish_areas=fish_truth,
         params=params,
+        transcriptome=transcriptome,
+        tx_counts=tx_counts,
     )
 
 
@@ -674,6 +746,13 @@ def write_demo(cohort: DemoCohort, outdir: str | Path) -> dict[str, Path]:
     cohort.truth_effects.to_csv(paths["truth_effects"], **tsv)
     cohort.truth_fish_areas.to_csv(paths["truth_fish_areas"], **tsv)
     paths["params"].write_text(json.dumps(cohort.params, indent=2, sort_keys=True) + "\n")
+    if cohort.transcriptome is not None and cohort.tx_counts is not None:
+        paths["transcriptome"] = out / "transcriptome.fa"
+        paths["truth_transcripts"] = out / "truth" / "transcripts.tsv"
+        paths["truth_tx_counts"] = out / "truth" / "tx_counts.parquet"
+        R.write_fasta(cohort.transcriptome, paths["transcriptome"])
+        cohort.transcriptome.table.to_csv(paths["truth_transcripts"], **tsv)
+        cohort.tx_counts.to_parquet(paths["truth_tx_counts"], compression="zstd")
     return paths
 
 

@@ -4,11 +4,14 @@
 rule build_cohort:
     input:
         unpack(sheet_inputs),
+        counts=count_matrix(),
+        qc="results/qc/samples.tsv",
         samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
         patients_schema=workflow.source_path("../schemas/patients.schema.yaml"),
     output:
         h5ad="results/cohort/cohort.h5ad",
         obs="results/cohort/sample_metadata.tsv",
+        excluded="results/cohort/excluded_samples.tsv",
     log:
         "results/logs/build_cohort.log",
     conda:
@@ -20,6 +23,8 @@ rule build_cohort:
     params:
         data_source=data_source(),
         simulated=IS_DEMO,
+        counts_by_sample=COUNTS_FROM == "salmon",
+        exclude_outliers=config["qc"]["exclude_outliers"],
     script:
         "../scripts/build_cohort.py"
 

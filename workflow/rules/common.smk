@@ -2,12 +2,28 @@
 # constraints and the input functions used by the stage files.
 from pathlib import Path
 
+import shlex
 import sys
 
-from her2het import simulate, sheets
+from her2het import sheets, simulate
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 ENV_PYTHON = "../../envs/python.yaml"
+
+
+def _python():
+    """Interpreter for shell rules: the conda env's with --use-conda, else Snakemake's own."""
+    try:
+        from snakemake.settings.types import DeploymentMethod
+
+        if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+            return "python"
+    except (ImportError, AttributeError):
+        pass
+    return shlex.quote(sys.executable)
+
+
+PYTHON = _python()
 
 
 def _config_source():
@@ -17,6 +33,19 @@ def _config_source():
     return " + ".join(files)
 
 
+def _config_error(key, message):
+    return sheets.InputError(f"{_config_source()}, key '{key}': {message}")
+
+
+def _counts_from(cfg):
+    """'salmon' (FASTQ input) or 'matrix' (a count matrix: the user's, GEO's or the demo's)."""
+    if cfg["input"] == "demo":
+        return "salmon" if cfg["demo"]["reads"]["enabled"] else "matrix"
+    if cfg["input"] == "sheets":
+        return "matrix" if cfg["sheets"]["counts"] else "salmon"
+    return "matrix"
+
+
 def _validate_inputs():
     """Validate config and, for user data, every sheet and table. Raise one-line errors."""
     try:
@@ -24,18 +53,46 @@ def _validate_inputs():
         if config["input"] == "demo":
             d = config["demo"]
             try:
-                simulate.resolve_design(d["size"], d["n_genes"], d["cells_per_area"])
+                simulate.resolve_design(
+                    d["size"], d["n_genes"], d["cells_per_area"], d["reads"]["read_pairs"]
+                )
             except ValueError as exc:
-                raise sheets.InputError(
-                    f"{_config_source()}, key 'demo': {exc}"
-                ) from None
-            patients, samples = simulate.demo_sheets(d["size"], d["seed"])
+                raise _config_error("demo", exc) from None
+            patients, samples = simulate.demo_sheets(
+                d["size"],
+                d["seed"],
+                reads=d["reads"]["enabled"],
+                paired=d["reads"]["paired"],
+            )
+            return samples, patients
+        if config["input"] == "geo":
+            from her2het import geo
+
+            samples, patients, _ = geo.load_geo(config["geo"], SCHEMAS)
             return samples, patients
         s = config["sheets"]
-        if not s["counts"]:
-            raise sheets.InputError(
-                f"{_config_source()}, key 'sheets.counts': a count matrix is required when input is sheets"
-            )
+        if _counts_from(config) == "salmon":
+            q = config["quant"]
+            if not q["transcriptome"]:
+                raise _config_error(
+                    "quant.transcriptome",
+                    "FASTQ input needs a transcript FASTA (or give sheets.counts)",
+                )
+            for key in ("transcriptome", "gtf", "decoys"):
+                if q[key] and not Path(q[key]).is_file():
+                    raise _config_error(f"quant.{key}", f"file not found: {q[key]}")
+            samples = sheets.load_samples(s["samples"], SCHEMAS / "samples.schema.yaml")
+            patients = sheets.load_patients(s["patients"], SCHEMAS / "patients.schema.yaml")
+            sheets.check_cohort(samples, patients, s["samples"], s["patients"])
+            sheets.check_fastq(samples, s["samples"])
+            if s["fish_cells"]:
+                sheets.read_fish_cells(
+                    s["fish_cells"],
+                    SCHEMAS / "fish_cells.schema.yaml",
+                    samples["sample"],
+                    require_xy=config["fish"]["spatial_pattern"]["enabled"],
+                )
+            return samples, patients
         samples, patients, _ = sheets.load_user_inputs(
             s["samples"],
             s["patients"],
@@ -53,6 +110,9 @@ def _validate_inputs():
 
 SAMPLES, PATIENTS = _validate_inputs()
 IS_DEMO = config["input"] == "demo"
+COUNTS_FROM = _counts_from(config)
+SAMPLE_IDS = SAMPLES["sample"].tolist()
+FASTQ = sheets.fastq_lanes(SAMPLES) if COUNTS_FROM == "salmon" else {}
 
 
 wildcard_constraints:
@@ -65,19 +125,86 @@ def data_source():
     if IS_DEMO:
         d = config["demo"]
         return f"{simulate.SIMULATED_NOTE}; size={d['size']}, seed={d['seed']}"
+    if config["input"] == "geo":
+        return f"GEO import: {config['geo']['series_matrix']}"
     return f"user data: {config['sheets']['samples']}"
 
 
 def sheet_inputs(wildcards=None):
-    """Sample sheet, patient sheet and count matrix: simulated (demo) or the user's."""
+    """Sample and patient sheets: simulated (demo), imported (GEO) or the user's."""
     if IS_DEMO:
         return {
             "samples": "results/demo/samples.tsv",
             "patients": "results/demo/patients.tsv",
-            "counts": "results/demo/counts.tsv",
         }
+    if config["input"] == "geo":
+        return {"samples": "results/geo/samples.tsv", "patients": "results/geo/patients.tsv"}
     s = config["sheets"]
-    return {"samples": s["samples"], "patients": s["patients"], "counts": s["counts"]}
+    return {"samples": s["samples"], "patients": s["patients"]}
+
+
+def count_matrix(wildcards=None):
+    """The genes x samples count matrix that drives the analysis."""
+    if COUNTS_FROM == "salmon":
+        return "results/quant/counts.tsv"
+    if IS_DEMO:
+        return "results/demo/counts.tsv"
+    if config["input"] == "geo":
+        return "results/geo/counts.tsv"
+    return config["sheets"]["counts"]
+
+
+def salmon_stats_input(wildcards=None):
+    """salmon's per-sample statistics, when the counts come from salmon."""
+    return {"salmon_stats": "results/quant/salmon_stats.tsv"} if COUNTS_FROM == "salmon" else {}
+
+
+def transcriptome():
+    return "results/demo/transcriptome.fa" if IS_DEMO else config["quant"]["transcriptome"]
+
+
+def annotation_input(wildcards=None):
+    """FASTA (GENCODE-style headers) or GTF for the transcript -> gene table."""
+    if config["quant"]["gtf"] and not IS_DEMO:
+        return {"gtf": config["quant"]["gtf"]}
+    return {"fasta": transcriptome()}
+
+
+def index_inputs(wildcards=None):
+    inputs = {"transcriptome": transcriptome()}
+    if config["quant"]["decoys"] and not IS_DEMO:
+        inputs["decoys"] = config["quant"]["decoys"]
+    return inputs
+
+
+def decoys_arg(wildcards, input):
+    """salmon index option for decoys (empty without decoys)."""
+    return f"--decoys {shlex.quote(input.decoys)}" if "decoys" in input.keys() else ""
+
+
+def salmon_outdir(wildcards):
+    return f"results/quant/salmon/{wildcards.sample}"
+
+
+def fastq_inputs(wildcards):
+    """A sample's FASTQ files (the demo's come as one directory per sample)."""
+    if IS_DEMO:
+        return {"fastq": f"{simulate.FASTQ_DIR}/{wildcards.sample}"}
+    r1, r2 = FASTQ[wildcards.sample]
+    return {"fastq": r1 + r2}
+
+
+def sample_index(wildcards):
+    """Position of a sample in the sheet (seeds its simulated reads)."""
+    return SAMPLE_IDS.index(wildcards.sample)
+
+
+def fastq_r1(wildcards):
+    return FASTQ[wildcards.sample][0]
+
+
+def fastq_r2(wildcards):
+    return FASTQ[wildcards.sample][1]
 
 
 def fish_inputs(wildcards=None):
@@ -85,11 +212,12 @@ def fish_inputs(wildcards=None):
     cells = (
         "results/demo/fish_cells.parquet" if IS_DEMO else config["sheets"]["fish_cells"]
     )
-    sh = sheet_inputs()
-    return {"cells": cells, "samples": sh["samples"], "patients": sh["patients"]}
+    return {"cells": cells, **sheet_inputs()}
 
 
-HAS_FISH = IS_DEMO or bool(config["sheets"]["fish_cells"])
+HAS_FISH = IS_DEMO or (
+    config["input"] == "sheets" and bool(config["sheets"]["fish_cells"])
+)
 FISH_FIGURES = ["ratio_distributions", "het_prevalence", "pre_post"] + (
     ["spatial_patterns"] if config["fish"]["spatial_pattern"]["enabled"] else []
 )
@@ -97,6 +225,8 @@ FISH_FIGURES = ["ratio_distributions", "het_prevalence", "pre_post"] + (
 
 def all_targets():
     targets = [
+        "results/qc/samples.tsv",
+        "results/figures/qc.png",
         "results/cohort/cohort.h5ad",
         "results/cohort/summary.tsv",
         "results/figures/sample_flow.png",
@@ -111,6 +241,8 @@ def all_targets():
         targets += expand(
             "results/figures/fish_{fig}.{ext}", fig=FISH_FIGURES, ext=("png", "pdf")
         )
+    if IS_DEMO and COUNTS_FROM == "salmon":
+        targets.append("results/quant/truth_comparison.tsv")
     if IS_DEMO and config["fish"]["spatial_pattern"]["enabled"]:
         targets.append("results/fish/pattern_validation.tsv")
     return targets

@@ -1,23 +1,32 @@
-"""Validate the sheets and counts, and assemble the cohort AnnData (.h5ad)."""
+"""Validate the sheets and counts, apply the QC exclusions, and assemble the cohort AnnData."""
 
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from her2het.cohort import build_cohort
-from her2het.sheets import load_user_inputs
+from her2het.qc import apply_exclusion
+from her2het.sheets import load_patients, load_samples, read_counts
 
 sys.stderr = open(snakemake.log[0], "w")
-inp, out = snakemake.input, snakemake.output
-samples, patients, counts = load_user_inputs(
-    inp.samples, inp.patients, inp.counts, Path(inp.samples_schema).parent
-)
-adata = build_cohort(
-    samples,
-    patients,
-    counts,
-    snakemake.params.data_source,
-    snakemake.params.simulated,
-)
+inp, out, p = snakemake.input, snakemake.output, snakemake.params
+schemas = Path(inp.samples_schema).parent
+samples = load_samples(inp.samples, schemas / "samples.schema.yaml")
+patients = load_patients(inp.patients, schemas / "patients.schema.yaml")
+if p.counts_by_sample:  # salmon output columns are the sample IDs
+    samples["count_column"] = samples["sample"]
+counts = read_counts(inp.counts, samples)
+qc = pd.read_csv(inp.qc, sep="\t")
+qc["outlier_reason"] = qc["outlier_reason"].fillna("")
+kept, excluded = apply_exclusion(samples, qc, p.exclude_outliers)
+excluded.to_csv(out.excluded, sep="\t", index=False, lineterminator="\n")
+patients = patients[patients["patient"].isin(kept["patient"])]
+adata = build_cohort(kept, patients, counts[kept["sample"]], p.data_source, p.simulated)
+qc_cols = qc.set_index("sample").add_prefix("qc_").loc[adata.obs_names]
+for col in qc_cols:
+    adata.obs[col] = qc_cols[col].to_numpy()
 adata.obs.to_csv(out.obs, sep="\t", index=False, lineterminator="\n")
 adata.write_h5ad(out.h5ad, compression="gzip")
 print(f"cohort: {adata.n_obs} samples x {adata.n_vars} genes", file=sys.stderr)
+print(f"excluded by QC: {len(excluded)}", file=sys.stderr)

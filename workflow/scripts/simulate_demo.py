@@ -13,6 +13,9 @@ cohort = simulate_cohort(
     n_genes=d["n_genes"],
     cells_per_area=d["cells_per_area"],
     with_ihc=d["ihc"],
+    reads=d["reads"]["enabled"],
+    read_pairs=d["reads"]["read_pairs"],
+    paired=d["reads"]["paired"],
 )
 written = write_demo(cohort, Path(snakemake.output.samples).parent)
 expected = {Path(p) for p in snakemake.output}

@@ -1,0 +1,185 @@
+"""Streaming FASTQ integrity check that feeds the quantifier.
+
+salmon 1.10 accepts a truncated gzip file, a broken record or read-2 files shorter than
+read-1 files without an error: it quantifies what it could read and exits with status 0. The
+workflow therefore streams every sample's FASTQ through :func:`check_stream`, which decompresses
+the lanes in order, checks the record structure and writes plain FASTQ to salmon through a named
+pipe. A problem ends the stream with a :class:`FastqError` naming the file and the line, and
+the job fails (see ``workflow/rules/quant.smk``). salmon no longer decompresses, so the check
+costs little wall time.
+
+Checked per file: gzip stream complete and CRC-correct (plain text is accepted too), every
+record has four lines, line 1 starts with ``@``, line 3 starts with ``+``, sequence and quality
+have the same, non-zero length. The record count is returned so that read-1 and read-2 streams
+can be compared.
+
+Command line (used by the rule)::
+
+    python -m her2het.fastq --out FIFO --count N_FILE FILE [FILE ...]
+
+The output is opened only when the first block is ready: salmon's reader waits about a second
+when it finds an empty pipe, so the pipe must not be opened before there is data to write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+CHUNK = 1 << 20
+
+
+class FastqError(ValueError):
+    """A FASTQ file is truncated, corrupt or malformed (message names file and line)."""
+
+
+def _raw_blocks(path: Path) -> Iterator[bytes]:
+    """Decompressed blocks of a gzip (possibly multi-member) or plain file."""
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+        fh.seek(0)
+        if head != b"\x1f\x8b":
+            while block := fh.read(CHUNK):
+                yield block
+            return
+        d = zlib.decompressobj(wbits=31)
+        fed = False  # bytes of the current gzip member have been read
+        while block := fh.read(CHUNK):
+            while block:
+                fed = True
+                try:
+                    out = d.decompress(block)
+                except zlib.error as exc:
+                    raise FastqError(f"{path}: corrupt gzip data ({exc})") from None
+                if out:
+                    yield out
+                if not d.eof:
+                    break
+                block = d.unused_data  # next member of a concatenated gzip file
+                d = zlib.decompressobj(wbits=31)
+                fed = False
+                if block and not block.strip(b"\x00"):
+                    block = b""  # zero padding after the last member
+                elif block and block[:1] != b"\x1f":
+                    raise FastqError(f"{path}: unexpected data after the gzip stream")
+        if fed:
+            raise FastqError(f"{path}: truncated gzip file (the stream ends before its end mark)")
+
+
+def _check_records(buf: np.ndarray, path: Path, first_line: int) -> None:
+    """Check whole records in ``buf`` (ends with a newline; line count a multiple of 4)."""
+    nl = np.flatnonzero(buf == 10)
+    starts = np.concatenate([[0], nl[:-1] + 1])
+    lens = nl - starts
+    cr = buf[np.maximum(nl - 1, 0)] == 13  # tolerate CRLF
+    lens = lens - cr
+    bad_head = np.flatnonzero(buf[starts[0::4]] != ord("@"))
+    bad_plus = np.flatnonzero(buf[starts[2::4]] != ord("+"))
+    seq_len, qual_len = lens[1::4], lens[3::4]
+    bad_len = np.flatnonzero((seq_len != qual_len) | (seq_len == 0))
+    problems = []
+    if bad_head.size:
+        problems.append((4 * int(bad_head[0]), "a record header must start with '@'"))
+    if bad_plus.size:
+        problems.append(
+            (4 * int(bad_plus[0]) + 2, "the third line of a record must start with '+'")
+        )
+    if bad_len.size:
+        i = int(bad_len[0])
+        problems.append(
+            (4 * i + 3, f"quality length {qual_len[i]} differs from sequence length {seq_len[i]}")
+        )
+    if problems:
+        line, what = min(problems)
+        raise FastqError(f"{path}, line {first_line + line}: {what}")
+
+
+def check_stream(paths: Sequence[str | Path], out: BinaryIO | None) -> int:
+    """Validate FASTQ files in order, copy plain FASTQ to ``out``; return the record count."""
+    n_records = 0
+    for p in map(Path, paths):
+        if not p.is_file():
+            raise FastqError(f"{p}: file not found")
+        carry = b""
+        line = 1  # line number (1-based) of the first line of ``carry``
+        for block in _raw_blocks(p):
+            buf = carry + block
+            arr = np.frombuffer(buf, dtype=np.uint8)
+            nl = np.flatnonzero(arr == 10)
+            k = (len(nl) // 4) * 4
+            if k == 0:
+                carry = buf
+                continue
+            end = int(nl[k - 1]) + 1
+            _check_records(arr[:end], p, line)
+            if out is not None:
+                out.write(buf[:end])
+            carry = buf[end:]
+            line += k
+            n_records += k // 4
+        if carry:
+            tail = carry if carry.endswith(b"\n") else carry + b"\n"
+            arr = np.frombuffer(tail, dtype=np.uint8)
+            n_lines = int((arr == 10).sum())
+            if n_lines % 4:
+                raise FastqError(
+                    f"{p}, line {line + n_lines - 1}: file ends inside a record "
+                    f"({n_lines % 4} of 4 lines; truncated?)"
+                )
+            _check_records(arr, p, line)
+            if out is not None:
+                out.write(tail)
+            n_records += n_lines // 4
+        if n_records == 0:
+            raise FastqError(f"{p}: no FASTQ records")
+    return n_records
+
+
+class LazyWriter:
+    """A binary file (or named pipe) opened at the first write."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._fh: BinaryIO | None = None
+
+    def write(self, data: bytes) -> int:
+        if self._fh is None:
+            self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+        return self._fh.write(data)
+
+    def close(self) -> None:
+        if self._fh is None:
+            self._fh = open(self.path, "wb")  # noqa: SIM115 - a reader waits for the pipe
+        self._fh.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("files", nargs="+", help="FASTQ files (gzip or plain), in lane order")
+    ap.add_argument("--out", required=True, help="plain FASTQ output (a named pipe)")
+    ap.add_argument("--count", required=True, help="write the number of records here")
+    args = ap.parse_args(argv)
+    out = LazyWriter(args.out)
+    try:
+        try:
+            n = check_stream(args.files, out)  # type: ignore[arg-type]
+        finally:
+            out.close()
+    except FastqError as exc:
+        print(f"FASTQ error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        print(f"FASTQ stream of {args.files[0]}: the quantifier stopped reading", file=sys.stderr)
+        return 1
+    Path(args.count).write_text(f"{n}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+# Per-sample QC (library size, detected genes, salmon mapping rate) and the PCA outlier rule.
+
+
+rule qc_samples:
+    input:
+        unpack(sheet_inputs),
+        unpack(salmon_stats_input),
+        counts=count_matrix(),
+        samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
+    output:
+        table=report(
+            "results/qc/samples.tsv",
+            caption="../report/qc_samples.rst",
+            category="1. Cohort",
+        ),
+        variance="results/qc/pca_variance.tsv",
+    log:
+        "results/logs/qc_samples.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    params:
+        qc=config["qc"],
+        counts_by_sample=COUNTS_FROM == "salmon",
+    script:
+        "../scripts/qc_samples.py"
+
+
+rule plot_qc:
+    input:
+        table="results/qc/samples.tsv",
+        variance="results/qc/pca_variance.tsv",
+    output:
+        png=report(
+            "results/figures/qc.png",
+            caption="../report/qc_figure.rst",
+            category="1. Cohort",
+        ),
+        pdf="results/figures/qc.pdf",
+    log:
+        "results/logs/plot_qc.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        title=config["report"]["title"],
+        dpi=config["report"]["figure_dpi"],
+        data_source=data_source(),
+    script:
+        "../scripts/plot_qc.py"

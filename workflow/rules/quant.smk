@@ -1,0 +1,120 @@
+# RNA-seq quantification: salmon index and quant per sample, transcript -> gene table,
+# gene-level counts with pytximport, and (demo) agreement with the simulated truth.
+
+
+rule salmon_index:
+    input:
+        unpack(index_inputs),
+    output:
+        index=directory("results/quant/salmon_index"),
+    log:
+        "results/logs/salmon_index.log",
+    conda:
+        "../../envs/salmon.yaml"
+    threads: 4
+    resources:
+        mem_mb=16000,
+        runtime=120,
+    params:
+        kmer=config["quant"]["kmer"],
+        decoys=decoys_arg,
+    shell:
+        "{PYTHON} -m her2het.salmon index --transcriptome {input.transcriptome:q} {params.decoys} "
+        "--kmer {params.kmer} --threads {threads} --out {output.index:q} --log {log:q}"
+
+
+rule salmon_quant:
+    input:
+        unpack(fastq_inputs),
+        index="results/quant/salmon_index",
+    output:
+        quant="results/quant/salmon/{sample}/quant.sf",
+        meta="results/quant/salmon/{sample}/aux_info/meta_info.json",
+        lib="results/quant/salmon/{sample}/lib_format_counts.json",
+    log:
+        "results/logs/salmon_quant/{sample}.log",
+    conda:
+        "../../envs/salmon.yaml"
+    threads: 4
+    resources:
+        mem_mb=8000,
+        runtime=120,
+    params:
+        r1=fastq_r1,
+        r2=fastq_r2,
+        outdir=salmon_outdir,
+        libtype=config["quant"]["libtype"],
+        extra=config["quant"]["extra"],
+    shell:
+        "{PYTHON} -m her2het.salmon quant --index {input.index:q} --r1 {params.r1:q} "
+        "--r2 {params.r2:q} --libtype {params.libtype} --extra={params.extra:q} "
+        "--threads {threads} --out {params.outdir:q} --log {log:q}"
+
+
+rule build_tx2gene:
+    input:
+        unpack(annotation_input),
+    output:
+        tx2gene="results/quant/tx2gene.tsv",
+    log:
+        "results/logs/build_tx2gene.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    script:
+        "../scripts/build_tx2gene.py"
+
+
+rule tximport_counts:
+    input:
+        quant=expand("results/quant/salmon/{sample}/quant.sf", sample=SAMPLE_IDS),
+        meta=expand("results/quant/salmon/{sample}/aux_info/meta_info.json", sample=SAMPLE_IDS),
+        lib=expand("results/quant/salmon/{sample}/lib_format_counts.json", sample=SAMPLE_IDS),
+        tx2gene="results/quant/tx2gene.tsv",
+    output:
+        counts="results/quant/counts.tsv",
+        estimated="results/quant/estimated_counts.tsv",
+        tpm="results/quant/tpm.tsv",
+        stats=report(
+            "results/quant/salmon_stats.tsv",
+            caption="../report/salmon_stats.rst",
+            category="1. Cohort",
+        ),
+    log:
+        "results/logs/tximport_counts.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    params:
+        samples=SAMPLE_IDS,
+        gene_level=config["quant"]["gene_level"],
+    script:
+        "../scripts/tximport_counts.py"
+
+
+rule quant_truth_comparison:
+    input:
+        estimated="results/quant/estimated_counts.tsv",
+        truth="results/demo/counts.tsv",
+    output:
+        table=report(
+            "results/quant/truth_comparison.tsv",
+            caption="../report/truth_comparison.rst",
+            category="1. Cohort",
+        ),
+    log:
+        "results/logs/quant_truth_comparison.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    script:
+        "../scripts/quant_truth_comparison.py"

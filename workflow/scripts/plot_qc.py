@@ -1,0 +1,15 @@
+"""QC figure: library size, mapping rate and PCA with outliers (reads the QC tables)."""
+
+import sys
+
+import pandas as pd
+
+from her2het.plots import save_figure
+from her2het.plots_qc import plot_qc
+
+sys.stderr = open(snakemake.log[0], "w")
+p = snakemake.params
+table = pd.read_csv(snakemake.input.table, sep="\t")
+variance = pd.read_csv(snakemake.input.variance, sep="\t")
+fig = plot_qc(table, variance, title=p.title, note=p.data_source)
+save_figure(fig, snakemake.output.png, snakemake.output.pdf, dpi=p.dpi)
