@@ -13,6 +13,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
+include: "workflow/rules/geo.smk"
 include: "workflow/rules/quant.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/cohort.smk"

@@ -47,7 +47,17 @@ def test_dry_run_of_full_dag_at_paper_scale(tmp_path: Path) -> None:
     write_config(tmp_path, (REPO / "config" / "config.yaml").read_text())
     r = run_snakemake(tmp_path, "-n", "--quiet", "rules")
     assert r.returncode == 0, r.stderr
-    for rule in ("simulate_demo", "build_cohort", "summarise_cohort", "plot_sample_flow", "all"):
+    for rule in (
+        "simulate_demo",
+        "simulate_reads",
+        "salmon_index",
+        "salmon_quant",
+        "tximport_counts",
+        "qc_samples",
+        "build_cohort",
+        "plot_sample_flow",
+        "all",
+    ):
         assert rule in r.stdout
     assert not (tmp_path / "results").exists()
 
@@ -62,8 +72,28 @@ def test_end_to_end_small_demo(tmp_path: Path) -> None:
     assert adata.shape == (70, 1500)
     assert adata.uns["her2het"]["simulated"]
     assert "SIMULATED" in adata.uns["her2het"]["data_source"]
-    counts = pd.read_csv(res / "demo" / "counts.tsv", sep="\t", index_col=0)
-    assert (adata.layers["counts"] == counts[adata.obs_names].T.to_numpy()).all()
+    # the demo went FASTQ -> salmon -> pytximport, and those counts drive the cohort
+    counts = pd.read_csv(res / "quant" / "counts.tsv", sep="\t", index_col=0)
+    assert (
+        adata.layers["counts"] == counts.loc[adata.var_names, adata.obs_names].T.to_numpy()
+    ).all()
+    truth = pd.read_csv(res / "demo" / "counts.tsv", sep="\t", index_col=0)
+    stats = pd.read_csv(res / "quant" / "salmon_stats.tsv", sep="\t").set_index("sample")
+    assert (stats["library_type"] == "IU").all()  # detected: unstranded paired-end
+    # every fragment of every lane was read: simulated fragments plus 3% unmappable ones
+    n = truth.sum(axis=0).loc[stats.index]
+    assert (stats["num_processed"] == n + (n * 0.03).round().astype(int)).all()
+    two_lanes = pd.read_csv(res / "demo" / "samples.tsv", sep="\t")["fq1"].str.contains(";")
+    assert two_lanes.sum() >= 20
+    assert stats["percent_mapped"].between(90, 100).all()
+    agreement = pd.read_csv(res / "quant" / "truth_comparison.tsv", sep="\t").set_index("sample")
+    assert (agreement["pearson_log"] > 0.95).all(), agreement["pearson_log"].min()
+    assert not any((res / "demo" / "fastq").glob("*/*.fastq.gz"))  # temporary FASTQ removed
+    qc = pd.read_csv(res / "qc" / "samples.tsv", sep="\t")
+    assert len(qc) == 70 and (qc["mapping_rate"] > 90).all()
+    assert (
+        adata.obs["qc_library_size"] == qc.set_index("sample").loc[adata.obs_names, "library_size"]
+    ).all()
     assert {"group", "pCR", "HET", "HR", "timepoint", "n_baseline_biopsies"} <= set(
         adata.obs.columns
     )
@@ -78,6 +108,7 @@ def test_end_to_end_small_demo(tmp_path: Path) -> None:
     ]
     for fig in (
         "sample_flow",
+        "qc",
         "fish_ratio_distributions",
         "fish_spatial_patterns",
         "fish_het_prevalence",
@@ -98,13 +129,9 @@ def test_end_to_end_small_demo(tmp_path: Path) -> None:
     # the same seed in another directory gives byte-identical demo and cohort tables
     other = tmp_path / "again"
     write_config(other, SMALL)
-    r3 = run_snakemake(other, "--cores", "2", "results/cohort/summary.tsv")
+    r3 = run_snakemake(other, "--cores", "2", "results/demo/samples.tsv")
     assert r3.returncode == 0, r3.stderr[-3000:]
-    first = _digests(res / "demo") | {"summary": _digests(res / "cohort")["summary.tsv"]}
-    second = _digests(other / "results" / "demo") | {
-        "summary": _digests(other / "results" / "cohort")["summary.tsv"]
-    }
-    assert first == second
+    assert _digests(res / "demo") == _digests(other / "results" / "demo")
 
     # the HTML report builds and says the data are simulated
     r4 = run_snakemake(tmp_path, "--report", "results/report.html")
@@ -175,3 +202,116 @@ def test_bad_input_stops_before_any_job_with_one_line(
     assert lines[0].startswith("Invalid input: data/") and expected in lines[0]
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.e2e
+def test_single_end_demo_through_salmon(tmp_path: Path) -> None:
+    write_config(
+        tmp_path, "input: demo\ndemo:\n  size: tiny\n  seed: 5\n  reads:\n    paired: false\n"
+    )
+    targets = ("results/cohort/cohort.h5ad", "results/quant/truth_comparison.tsv")
+    r = run_snakemake(tmp_path, "--cores", "2", *targets)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = tmp_path / "results"
+    assert "fq2" not in pd.read_csv(res / "demo" / "samples.tsv", sep="\t")
+    stats = pd.read_csv(res / "quant" / "salmon_stats.tsv", sep="\t")
+    assert (stats["library_type"] == "U").all() and len(stats) == 17
+    agreement = pd.read_csv(res / "quant" / "truth_comparison.tsv", sep="\t")
+    assert agreement["pearson_log"].min() > 0.95
+    assert ad.read_h5ad(res / "cohort" / "cohort.h5ad").n_obs == 17
+
+
+@pytest.mark.e2e
+def test_user_fastq_entry_and_corrupt_fastq_fails_that_sample(tmp_path: Path) -> None:
+    """Sheets with FASTQ files and a transcript FASTA: one truncated file fails its job only."""
+    from her2het import reads
+    from her2het.simulate import simulate_cohort, write_demo
+
+    data = tmp_path / "data"
+    cohort = simulate_cohort("tiny", 8, reads=True)
+    paths = write_demo(cohort, data)
+    samples = cohort.samples.copy()
+    tx = reads.read_fasta(paths["transcriptome"])
+    for i, s in enumerate(samples["sample"]):
+        fq1 = [f"data/fastq/{s} R1.fq.gz"]  # a space in the path: quoted for the shell
+        fq2 = [f"data/fastq/{s} R2.fq.gz"]
+        (tmp_path / "data" / "fastq").mkdir(exist_ok=True)
+        counts = cohort.tx_counts[s].reindex(tx.table["transcript_id"]).to_numpy()
+        reads.write_sample_fastq(
+            tx,
+            counts,
+            s,
+            [tmp_path / f for f in fq1],
+            [tmp_path / f for f in fq2],
+            reads.sample_rng(8, i),
+        )
+        samples.loc[i, ["fq1", "fq2"]] = [fq1[0], fq2[0]]
+    samples.to_csv(data / "samples.tsv", sep="\t", index=False)
+    bad_sample = samples["sample"].iloc[3]
+    bad = tmp_path / "data" / "fastq" / f"{bad_sample} R2.fq.gz"
+    bad.write_bytes(bad.read_bytes()[:5000])
+    write_config(
+        tmp_path,
+        "input: sheets\nsheets:\n  samples: data/samples.tsv\n  patients: data/patients.tsv\n"
+        "quant:\n  transcriptome: data/transcriptome.fa\n",
+    )
+    r = run_snakemake(tmp_path, "--cores", "2", "--keep-going", "results/quant/counts.tsv")
+    assert r.returncode != 0
+    assert f"Error: data/fastq/{bad_sample} R2.fq.gz: truncated gzip file" in r.stderr
+    quant_dir = tmp_path / "results" / "quant" / "salmon"
+    done = {p.parent.name for p in quant_dir.glob("*/quant.sf")}
+    assert done == set(samples["sample"]) - {bad_sample}  # the other samples were quantified
+    assert not (quant_dir / bad_sample / "quant.sf").exists()
+
+    # fix the file and resume: only the failed sample and the aggregation run
+    reads.write_sample_fastq(
+        tx,
+        cohort.tx_counts[bad_sample].reindex(tx.table["transcript_id"]).to_numpy(),
+        bad_sample,
+        [tmp_path / "data" / "fastq" / f"{bad_sample} R1.fq.gz"],
+        [bad],
+        reads.sample_rng(8, 3),
+    )
+    r2 = run_snakemake(tmp_path, "--cores", "2", "results/cohort/cohort.h5ad")
+    assert r2.returncode == 0, r2.stderr[-3000:]
+    assert r2.stderr.count("rule salmon_quant:") == 1
+    adata = ad.read_h5ad(tmp_path / "results" / "cohort" / "cohort.h5ad")
+    assert adata.n_obs == len(samples) and not adata.uns["her2het"]["simulated"]
+
+
+def test_fastq_sheet_errors_stop_before_any_job(tiny_dir: Path, tmp_path: Path) -> None:
+    data = shutil.copytree(tiny_dir, tmp_path / "data")
+    s = pd.read_csv(data / "samples.tsv", sep="\t")
+    s["fq1"] = "data/missing_R1.fq.gz"
+    s.to_csv(data / "samples.tsv", sep="\t", index=False)
+    (data / "tx.fa").write_text(">T1|G1|-|-|A-201|A|4|pc|\nACGT\n")
+    write_config(
+        tmp_path,
+        "input: sheets\nsheets:\n  samples: data/samples.tsv\n  patients: data/patients.tsv\n"
+        "quant:\n  transcriptome: data/tx.fa\n",
+    )
+    r = run_snakemake(tmp_path, "--cores", "1")
+    assert r.returncode != 0 and not (tmp_path / "results").exists()
+    assert r.stderr.strip() == (
+        "Invalid input: data/samples.tsv, row 1 (line 2), column 'fq1': "
+        "file not found: data/missing_R1.fq.gz"
+    )
+
+
+@pytest.mark.e2e
+def test_geo_entry_builds_the_cohort(tmp_path: Path) -> None:
+    import yaml
+
+    from .test_geo import make_spec, write_counts, write_matrix
+
+    spec = make_spec(tmp_path)
+    write_matrix(Path(spec["series_matrix"]))
+    write_counts(Path(spec["counts"]))
+    write_config(tmp_path, yaml.safe_dump({"input": "geo", "geo": spec}))
+    r = run_snakemake(tmp_path, "--cores", "2")
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = tmp_path / "results"
+    adata = ad.read_h5ad(res / "cohort" / "cohort.h5ad")
+    assert adata.n_obs == 7 and "GEO import" in adata.uns["her2het"]["data_source"]
+    assert set(pd.read_csv(res / "geo" / "samples.tsv", sep="\t")["timepoint"]) == {"pre", "post"}
+    assert (res / "qc" / "samples.tsv").exists() and not (res / "fish").exists()

@@ -33,6 +33,7 @@ from typing import BinaryIO
 import numpy as np
 
 CHUNK = 1 << 20
+BROKEN_PIPE = 3  # exit status of the command line when the reader closed the pipe early
 
 
 class FastqError(ValueError):
@@ -108,6 +109,7 @@ def check_stream(paths: Sequence[str | Path], out: BinaryIO | None) -> int:
             raise FastqError(f"{p}: file not found")
         carry = b""
         line = 1  # line number (1-based) of the first line of ``carry``
+        before = n_records
         for block in _raw_blocks(p):
             buf = carry + block
             arr = np.frombuffer(buf, dtype=np.uint8)
@@ -136,7 +138,7 @@ def check_stream(paths: Sequence[str | Path], out: BinaryIO | None) -> int:
             if out is not None:
                 out.write(tail)
             n_records += n_lines // 4
-        if n_records == 0:
+        if n_records == before:
             raise FastqError(f"{p}: no FASTQ records")
     return n_records
 
@@ -175,8 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"FASTQ error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
+        # The reader stopped early, e.g. because the other mate's files ended first.
         print(f"FASTQ stream of {args.files[0]}: the quantifier stopped reading", file=sys.stderr)
-        return 1
+        return BROKEN_PIPE
     Path(args.count).write_text(f"{n}\n")
     return 0
 

@@ -139,10 +139,11 @@ def quant(
             _run(cmd, log_p, "salmon quant")
         except QuantError:
             for *_, proc, _err in checks:
-                proc.kill()
-            _raise_check_errors(checks)
+                if proc.poll() is None:
+                    proc.kill()
+            _raise_check_errors(checks, tmp)
             raise
-        _raise_check_errors(checks)
+        _raise_check_errors(checks, tmp)
         counts = [int((Path(tmp) / f"n{m}").read_text()) for m, *_ in checks]
     if len(counts) == 2 and counts[0] != counts[1]:
         raise QuantError(
@@ -152,16 +153,33 @@ def quant(
     return counts[0]
 
 
-def _raise_check_errors(checks: list) -> None:  # type: ignore[type-arg]
-    for _mate, files, _fifo, proc, err in checks:
+def _raise_check_errors(checks: list, tmp: str) -> None:  # type: ignore[type-arg]
+    """Raise the first FASTQ problem found by the checkers (after they have all ended)."""
+    from her2het.fastq import BROKEN_PIPE
+
+    results = []
+    for mate, files, _fifo, proc, err in checks:
         rc = proc.wait()
         err.seek(0)
         msg = err.read().strip()
         err.close()
-        if rc != 0 and msg.startswith("FASTQ error:"):
-            raise QuantError(msg.removeprefix("FASTQ error: "))
-        if rc != 0 and rc > 0:
+        results.append((mate, files, rc, msg))
+    for _mate, files, rc, msg in results:
+        if rc > 0 and rc != BROKEN_PIPE:
+            if msg.startswith("FASTQ error:"):
+                raise QuantError(msg.removeprefix("FASTQ error: "))
             raise QuantError(f"FASTQ check of {files[0]} failed: {msg or f'exit status {rc}'}")
+    for mate, files, rc, _msg in results:
+        if rc == BROKEN_PIPE:
+            others = [r for r in results if r[0] != mate and r[2] == 0]
+            if others:
+                o_mate, o_files, *_ = others[0]
+                n = (Path(tmp) / f"n{o_mate}").read_text().strip()
+                raise QuantError(
+                    f"read-{mate} files ({', '.join(map(str, files))}) hold more records than "
+                    f"read-{o_mate} files ({', '.join(map(str, o_files))}: {n} records)"
+                )
+            raise QuantError(f"salmon stopped reading {files[0]} early; see the log")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

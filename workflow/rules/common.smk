@@ -54,7 +54,10 @@ def _validate_inputs():
             d = config["demo"]
             try:
                 simulate.resolve_design(
-                    d["size"], d["n_genes"], d["cells_per_area"], d["reads"]["read_pairs"]
+                    d["size"],
+                    d["n_genes"],
+                    d["cells_per_area"],
+                    d["reads"]["read_pairs"],
                 )
             except ValueError as exc:
                 raise _config_error("demo", exc) from None
@@ -68,7 +71,9 @@ def _validate_inputs():
         if config["input"] == "geo":
             from her2het import geo
 
-            samples, patients, _ = geo.load_geo(config["geo"], SCHEMAS)
+            samples, patients, _ = geo.load_geo(
+                config["geo"], SCHEMAS, source=_config_source()
+            )
             return samples, patients
         s = config["sheets"]
         if _counts_from(config) == "salmon":
@@ -82,7 +87,9 @@ def _validate_inputs():
                 if q[key] and not Path(q[key]).is_file():
                     raise _config_error(f"quant.{key}", f"file not found: {q[key]}")
             samples = sheets.load_samples(s["samples"], SCHEMAS / "samples.schema.yaml")
-            patients = sheets.load_patients(s["patients"], SCHEMAS / "patients.schema.yaml")
+            patients = sheets.load_patients(
+                s["patients"], SCHEMAS / "patients.schema.yaml"
+            )
             sheets.check_cohort(samples, patients, s["samples"], s["patients"])
             sheets.check_fastq(samples, s["samples"])
             if s["fish_cells"]:
@@ -138,7 +145,10 @@ def sheet_inputs(wildcards=None):
             "patients": "results/demo/patients.tsv",
         }
     if config["input"] == "geo":
-        return {"samples": "results/geo/samples.tsv", "patients": "results/geo/patients.tsv"}
+        return {
+            "samples": "results/geo/samples.tsv",
+            "patients": "results/geo/patients.tsv",
+        }
     s = config["sheets"]
     return {"samples": s["samples"], "patients": s["patients"]}
 
@@ -156,11 +166,17 @@ def count_matrix(wildcards=None):
 
 def salmon_stats_input(wildcards=None):
     """salmon's per-sample statistics, when the counts come from salmon."""
-    return {"salmon_stats": "results/quant/salmon_stats.tsv"} if COUNTS_FROM == "salmon" else {}
+    return (
+        {"salmon_stats": "results/quant/salmon_stats.tsv"}
+        if COUNTS_FROM == "salmon"
+        else {}
+    )
 
 
 def transcriptome():
-    return "results/demo/transcriptome.fa" if IS_DEMO else config["quant"]["transcriptome"]
+    return (
+        "results/demo/transcriptome.fa" if IS_DEMO else config["quant"]["transcriptome"]
+    )
 
 
 def annotation_input(wildcards=None):

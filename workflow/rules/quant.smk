@@ -16,10 +16,11 @@ rule salmon_index:
         mem_mb=16000,
         runtime=120,
     params:
+        python=PYTHON,
         kmer=config["quant"]["kmer"],
         decoys=decoys_arg,
     shell:
-        "{PYTHON} -m her2het.salmon index --transcriptome {input.transcriptome:q} {params.decoys} "
+        "{params.python} -m her2het.salmon index --transcriptome {input.transcriptome:q} {params.decoys} "
         "--kmer {params.kmer} --threads {threads} --out {output.index:q} --log {log:q}"
 
 
@@ -40,13 +41,14 @@ rule salmon_quant:
         mem_mb=8000,
         runtime=120,
     params:
+        python=PYTHON,
         r1=fastq_r1,
         r2=fastq_r2,
         outdir=salmon_outdir,
         libtype=config["quant"]["libtype"],
         extra=config["quant"]["extra"],
     shell:
-        "{PYTHON} -m her2het.salmon quant --index {input.index:q} --r1 {params.r1:q} "
+        "{params.python} -m her2het.salmon quant --index {input.index:q} --r1 {params.r1:q} "
         "--r2 {params.r2:q} --libtype {params.libtype} --extra={params.extra:q} "
         "--threads {threads} --out {params.outdir:q} --log {log:q}"
 
@@ -71,8 +73,12 @@ rule build_tx2gene:
 rule tximport_counts:
     input:
         quant=expand("results/quant/salmon/{sample}/quant.sf", sample=SAMPLE_IDS),
-        meta=expand("results/quant/salmon/{sample}/aux_info/meta_info.json", sample=SAMPLE_IDS),
-        lib=expand("results/quant/salmon/{sample}/lib_format_counts.json", sample=SAMPLE_IDS),
+        meta=expand(
+            "results/quant/salmon/{sample}/aux_info/meta_info.json", sample=SAMPLE_IDS
+        ),
+        lib=expand(
+            "results/quant/salmon/{sample}/lib_format_counts.json", sample=SAMPLE_IDS
+        ),
         tx2gene="results/quant/tx2gene.tsv",
     output:
         counts="results/quant/counts.tsv",

@@ -22,7 +22,7 @@ scores, variance = qc.pca_outliers(
     outlier_pcs=c["outlier_pcs"],
     sd=c["outlier_sd"],
 )
-table = base.merge(scores, on="sample", validate="one_to_one")
+table = base.merge(scores.round(4), on="sample", validate="one_to_one")
 table.to_csv(out.table, sep="\t", index=False, lineterminator="\n")
 variance.to_csv(out.variance, sep="\t", index=False, lineterminator="\n")
 print(f"{int(table['outlier'].sum())} PCA outlier(s) of {len(table)} samples", file=sys.stderr)

@@ -1,0 +1,25 @@
+# GEO entry point (input: geo): series matrix + raw-count file -> sample sheet, patient sheet and
+# count matrix (her2het.geo). The mapping was validated at parse time (common.smk).
+
+
+rule import_geo:
+    input:
+        series_matrix=config["geo"].get("series_matrix", "missing"),
+        counts=config["geo"].get("counts", "missing"),
+        samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
+    output:
+        samples="results/geo/samples.tsv",
+        patients="results/geo/patients.tsv",
+        counts="results/geo/counts.tsv",
+    log:
+        "results/logs/import_geo.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    params:
+        spec=config["geo"],
+    script:
+        "../scripts/import_geo.py"
