@@ -76,8 +76,10 @@ def make_data(root: Path, n_samples: int, pairs: int) -> list[tuple[str, Path, P
 
 def snakemake(root: Path, threads: int, *targets: str) -> None:
     cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "-d", str(root)]
-    cmd += ["--cores", str(threads), "--quiet", "all", *targets]
-    subprocess.run(cmd, check=True, capture_output=True)
+    cmd += ["--cores", str(threads), *targets]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        raise SystemExit(r.stderr[-3000:])
 
 
 def main() -> None:
@@ -86,12 +88,18 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=1_000_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workdir", help="keep the data here and reuse it on the next run")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
+        root = Path(a.workdir or tmp)
         t0 = time.perf_counter()
-        data = make_data(root, a.samples, a.pairs)
-        print(f"data: {a.samples} x {a.pairs} pairs in {time.perf_counter() - t0:.0f} s")
+        if (root / "samples.tsv").is_file():
+            sheet = pd.read_csv(root / "samples.tsv", sep="\t")
+            data = [(s, Path(r1), Path(r2)) for s, r1, r2 in sheet[["sample", "fq1", "fq2"]].values]
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            data = make_data(root, a.samples, a.pairs)
+        print(f"data: {len(data)} samples ready in {time.perf_counter() - t0:.0f} s", flush=True)
         snakemake(root, a.threads, "results/quant/salmon_index")
         index = root / "results" / "quant" / "salmon_index"
         rows = []

@@ -231,7 +231,8 @@ def test_build_sheets_constant_column_and_exclude(gse: Path) -> None:
     spec["patients"]["arm"] = {"default": "T-DM1 + pertuzumab"}
     spec["patients"]["HR"] = {"field": "no such field", "default": "pos"}  # absent -> default
     matrix = geo.parse_series_matrix(spec["series_matrix"])
-    samples, patients = geo.build_sheets(matrix, spec, spec["series_matrix"])
+    with pytest.warns(UserWarning, match="'no such field' .* every sample gets the default 'pos'"):
+        samples, patients = geo.build_sheets(matrix, spec, spec["series_matrix"])
     assert "GSM9000003" not in samples["sample"].tolist() and len(samples) == 6
     assert set(patients["arm"]) == {"T-DM1 + pertuzumab"}
     assert set(patients["HR"]) == {"pos"}

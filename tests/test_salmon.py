@@ -121,3 +121,12 @@ def test_decoy_aware_index(ref, tmp_path: Path) -> None:
     salmon.build_index(d / "tx.fa", tmp_path / "idx", tmp_path / "i.log", decoys=genome, kmer=25)
     info = json.loads((tmp_path / "idx" / "info.json").read_text())
     assert info.get("num_decoys", 0) == 1 or "decoy" in (tmp_path / "i.log").read_text().lower()
+
+
+def test_salmon_failure_is_reported_and_checkers_do_not_hang(ref, tmp_path: Path) -> None:
+    _, tx, _ = ref
+    fq = [tmp_path / "se.fq.gz"]
+    p = reads.ReadParams(paired=False)
+    reads.write_sample_fastq(tx, _counts(tx, 9), "S5", fq, None, np.random.default_rng(1), p)
+    with pytest.raises(salmon.QuantError, match=r"salmon quant failed with exit status \d+; see"):
+        salmon.quant(tmp_path / "no_index", fq, None, tmp_path / "q", tmp_path / "q.log")

@@ -316,3 +316,43 @@ def test_fish_cells_keep_categorical_ids(cohort: Path) -> None:
     assert isinstance(df["sample"].dtype, pd.CategoricalDtype)
     assert isinstance(df["area"].dtype, pd.CategoricalDtype)
     assert df.index[0] == 1
+
+
+def test_gene_map_renames_ids_ignoring_versions_and_sums_duplicates(tmp_path: Path) -> None:
+    gm = tmp_path / "genes.tsv"
+    gm.write_text(
+        "gene_id\tgene_name\nENSG1.3\tERBB2\nENSG2.1\tGRB7\nENSG3\tPAR1\nENSG3_PAR_Y\tPAR1\n"
+    )
+    counts = pd.DataFrame(
+        {"S1": [5, 7, 1, 2, 9], "S2": [0, 1, 3, 4, 1]},
+        index=pd.Index(["ENSG1.5", "ENSG2", "ENSG3", "ENSG3_PAR_Y", "ENSG9.1"], name="gene"),
+    )
+    out = sheets.map_gene_ids(counts, sheets.read_gene_map(gm), counts_path="c.tsv", map_path=gm)
+    assert out.index.tolist() == ["ERBB2", "GRB7", "PAR1", "ENSG9.1"]
+    assert out.loc["PAR1"].tolist() == [3, 7] and out.loc["ENSG9.1"].tolist() == [9, 1]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gene\tgene_name\nG1\tA\n", "line 1, column 'gene_id': required column is missing"),
+        ("gene_id\tgene_name\nG1\t\n", "row 1 (line 2), column 'gene_name': value is missing"),
+        (
+            "gene_id\tgene_name\nG1.1\tA\nG2\tB\nG1.2\tC\n",
+            "row 3 (line 4), column 'gene_id': gene 'G1.2' is mapped to more than one gene_name",
+        ),
+    ],
+)
+def test_bad_gene_map_names_row_and_column(tmp_path: Path, text: str, expected: str) -> None:
+    gm = tmp_path / "genes.tsv"
+    gm.write_text(text)
+    with pytest.raises(InputError, match=re.escape(f"{gm}, {expected}")):
+        sheets.read_gene_map(gm)
+
+
+def test_gene_map_that_matches_few_genes_is_rejected(tmp_path: Path) -> None:
+    gm = tmp_path / "genes.tsv"
+    gm.write_text("gene_id\tgene_name\nENSG1\tERBB2\n")
+    counts = pd.DataFrame({"S1": [1, 2, 3]}, index=["ENSG1", "X2", "X3"])
+    with pytest.raises(InputError, match="c.tsv: only 1 of 3 genes are in the gene map"):
+        sheets.map_gene_ids(counts, sheets.read_gene_map(gm), counts_path="c.tsv", map_path=gm)

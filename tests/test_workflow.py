@@ -143,15 +143,33 @@ def test_end_to_end_small_demo(tmp_path: Path) -> None:
 @pytest.mark.e2e
 def test_sheets_entry_runs_on_user_files(tiny_dir: Path, tmp_path: Path) -> None:
     data = shutil.copytree(tiny_dir, tmp_path / "data")
+    # a CSV matrix keyed by versioned gene IDs, with sample columns named differently, and a map
+    truth = pd.read_csv(data / "truth" / "effects.tsv", sep="\t")
+    counts = pd.read_csv(data / "counts.tsv", sep="\t", index_col=0)
+    counts.index = truth.set_index("gene").loc[counts.index, "gene_id"] + ".7"
+    counts.columns = [f"lib_{c}" for c in counts.columns]
+    counts.to_csv(data / "counts.csv")
+    truth.rename(columns={"gene": "gene_name"})[["gene_id", "gene_name"]].to_csv(
+        data / "genes.tsv", sep="\t", index=False
+    )
+    s = pd.read_csv(data / "samples.tsv", sep="\t")
+    s["count_column"] = "lib_" + s["sample"]
+    s.to_csv(data / "samples.tsv", sep="\t", index=False)
     write_config(
         tmp_path,
         "input: sheets\nsheets:\n  samples: data/samples.tsv\n  patients: data/patients.tsv\n"
-        "  counts: data/counts.tsv\n  fish_cells: data/fish_cells.parquet\n",
+        "  counts: data/counts.csv\n  gene_map: data/genes.tsv\n"
+        "  fish_cells: data/fish_cells.parquet\n",
     )
     r = run_snakemake(tmp_path, "--cores", "2")
     assert r.returncode == 0, r.stderr[-3000:]
     adata = ad.read_h5ad(tmp_path / "results" / "cohort" / "cohort.h5ad")
     assert not adata.uns["her2het"]["simulated"]
+    assert "ERBB2" in adata.var_names and adata.n_vars == len(counts)
+    original = pd.read_csv(tiny_dir / "counts.tsv", sep="\t", index_col=0)
+    erbb2 = adata[:, "ERBB2"].layers["counts"].ravel()
+    assert (erbb2 == original.loc["ERBB2", adata.obs_names].to_numpy()).all()
+    assert not (tmp_path / "results" / "quant").exists()  # the matrix entry never runs salmon
     assert adata.n_obs == len(pd.read_csv(data / "samples.tsv", sep="\t"))
     assert not (tmp_path / "results" / "demo").exists()
     areas = pd.read_csv(tmp_path / "results" / "fish" / "areas.tsv", sep="\t")

@@ -32,6 +32,11 @@ from typing import BinaryIO
 
 import numpy as np
 
+try:  # ISA-L inflate is about twice as fast as zlib; zlib is the fallback
+    from isal import isal_zlib as _inflate
+except ImportError:  # pragma: no cover - isal is in the lock file
+    _inflate = zlib  # type: ignore[assignment]
+
 CHUNK = 1 << 20
 BROKEN_PIPE = 3  # exit status of the command line when the reader closed the pipe early
 
@@ -49,21 +54,21 @@ def _raw_blocks(path: Path) -> Iterator[bytes]:
             while block := fh.read(CHUNK):
                 yield block
             return
-        d = zlib.decompressobj(wbits=31)
+        d = _inflate.decompressobj(wbits=31)
         fed = False  # bytes of the current gzip member have been read
         while block := fh.read(CHUNK):
             while block:
                 fed = True
                 try:
                     out = d.decompress(block)
-                except zlib.error as exc:
+                except (zlib.error, _inflate.error) as exc:
                     raise FastqError(f"{path}: corrupt gzip data ({exc})") from None
                 if out:
                     yield out
                 if not d.eof:
                     break
                 block = d.unused_data  # next member of a concatenated gzip file
-                d = zlib.decompressobj(wbits=31)
+                d = _inflate.decompressobj(wbits=31)
                 fed = False
                 if block and not block.strip(b"\x00"):
                     block = b""  # zero padding after the last member

@@ -50,6 +50,7 @@ import argparse
 import gzip
 import re
 import sys
+import warnings
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -427,6 +428,12 @@ def _build(
             raise InputError(
                 f"{path}: field {entry['field']!r} ({source}, key 'geo.{section}.{target}.field') "
                 f"is not in the series matrix; available fields: {available}"
+            )
+        if name is None:  # a typo would otherwise fall back to the default silently
+            warnings.warn(
+                f"{path}: field {entry['field']!r} (key 'geo.{section}.{target}.field') is not "
+                f"in the series matrix; every sample gets the default {entry['default']!r}",
+                stacklevel=2,
             )
         return name
 

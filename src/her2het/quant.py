@@ -151,23 +151,30 @@ def gene_level(
     mapping = pd.DataFrame(
         {"transcript_id": tx2gene["transcript_id"], "gene_id": tx2gene[gene_key]}
     )
-    out: dict[str, pd.DataFrame] = {}
-    for key, scale in (("counts", "length_scaled_tpm"), ("estimated", None)):
-        ad = tximport(
-            [str(f) for f in quant_files],
-            data_type="salmon",
-            transcript_gene_map=mapping,
-            counts_from_abundance=scale,  # type: ignore[arg-type]
-            output_type="anndata",
-            ignore_after_bar=True,
-            ignore_transcript_version=True,
-        )
-        genes = pd.Index(ad.var_names.astype(str), name="gene")
-        out[key] = pd.DataFrame(np.asarray(ad.X).T, index=genes, columns=list(samples))
-        if key == "estimated":
-            out["tpm"] = pd.DataFrame(
-                np.asarray(ad.obsm["abundance"]).T, index=genes, columns=list(samples)
-            )
+    ad = tximport(
+        [str(f) for f in quant_files],
+        data_type="salmon",
+        transcript_gene_map=mapping,
+        counts_from_abundance="length_scaled_tpm",
+        output_type="anndata",
+        ignore_after_bar=True,
+        ignore_transcript_version=True,
+    )
+    genes = pd.Index(ad.var_names.astype(str), name="gene")
+    out = {
+        "counts": pd.DataFrame(np.asarray(ad.X).T, index=genes, columns=list(samples)),
+        "tpm": pd.DataFrame(np.asarray(ad.obsm["abundance"]).T, index=genes, columns=list(samples)),
+    }
+    # salmon's NumReads summed per gene, without rescaling (same transcript -> gene mapping)
+    key = _strip_version(mapping["transcript_id"].str.split("|").str[0])
+    to_gene = pd.Series(mapping["gene_id"].to_numpy(), index=key.to_numpy())
+    to_gene = to_gene[~to_gene.index.duplicated()]
+    est = {}
+    for sample, f in zip(samples, quant_files, strict=True):
+        q = pd.read_csv(f, sep="\t", usecols=["Name", "NumReads"])
+        names = _strip_version(q["Name"].str.split("|").str[0])
+        est[sample] = q["NumReads"].groupby(names.map(to_gene).to_numpy()).sum()
+    out["estimated"] = pd.DataFrame(est).reindex(genes).fillna(0.0)
     order = out["counts"].index.sort_values()
     out = {k: v.loc[order] for k, v in out.items()}
     out["counts"] = out["counts"].round().astype(np.int64)

@@ -139,7 +139,9 @@ def quant(
             _run(cmd, log_p, "salmon quant")
         except QuantError:
             for *_, proc, _err in checks:
-                if proc.poll() is None:
+                try:  # a checker that found an error ends by itself; one that waits
+                    proc.wait(timeout=5)  # to open a pipe salmon never opened does not
+                except subprocess.TimeoutExpired:
                     proc.kill()
             _raise_check_errors(checks, tmp)
             raise

@@ -462,17 +462,26 @@ def load_user_inputs(
     fish_path: str | Path | None = None,
     *,
     require_xy: bool = False,
+    gene_map_path: str | Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read and validate the sheets, the count matrix and (optionally) the FISH cells.
 
     This is the whole pre-flight check the workflow runs before any job; it raises
-    :class:`InputError` on the first problem. Returns samples, patients and counts.
+    :class:`InputError` on the first problem. Returns samples, patients and counts (columns
+    renamed to the sample IDs; gene IDs renamed to symbols when a gene map is given).
     """
     schema_dir = Path(schema_dir)
     samples = load_samples(samples_path, schema_dir / "samples.schema.yaml")
     patients = load_patients(patients_path, schema_dir / "patients.schema.yaml")
     check_cohort(samples, patients, samples_path, patients_path)
     counts = read_counts(counts_path, samples)
+    if gene_map_path:
+        counts = map_gene_ids(
+            counts,
+            read_gene_map(gene_map_path),
+            counts_path=counts_path,
+            map_path=gene_map_path,
+        )
     if fish_path:
         read_fish_cells(
             fish_path,
@@ -523,3 +532,55 @@ def check_fastq(samples: pd.DataFrame, path: str | Path, *, must_exist: bool = T
                     )
                 if must_exist and not Path(f).is_file():
                     raise InputError(f"{_where(path, row, col)}: file not found: {f}")
+
+
+def _strip_version(ids: pd.Series) -> pd.Series:
+    return ids.astype(str).str.replace(r"\.\d+(?=$|_PAR_Y$)", "", regex=True)
+
+
+def read_gene_map(path: str | Path) -> pd.DataFrame:
+    """Read a gene-id -> symbol table (TSV, columns ``gene_id`` and ``gene_name``).
+
+    Returns the table with a ``key`` column (the ID without its version suffix). An ID listed
+    twice with different symbols is an error naming the row.
+    """
+    df = read_sheet(path)
+    for col in ("gene_id", "gene_name"):
+        if col not in df:
+            raise InputError(f"{path}, line 1, column '{col}': required column is missing")
+        empty = df[col] == ""
+        if empty.any():
+            raise InputError(f"{_where(path, int(df.index[empty][0]), col)}: value is missing")
+    df = df[["gene_id", "gene_name"]].copy()
+    df["key"] = _strip_version(df["gene_id"])
+    pairs = df.drop_duplicates(["key", "gene_name"])
+    row = _first_duplicate(pairs["key"])
+    if row is not None:
+        raise InputError(
+            f"{_where(path, row, 'gene_id')}: gene {df.at[row, 'gene_id']!r} is mapped to "
+            "more than one gene_name"
+        )
+    return df
+
+
+def map_gene_ids(
+    counts: pd.DataFrame, gene_map: pd.DataFrame, *, counts_path: str | Path, map_path: str | Path
+) -> pd.DataFrame:
+    """Rename count-matrix gene IDs to symbols (versions ignored) and sum IDs sharing a symbol.
+
+    IDs absent from the map keep their ID. Fewer than half of the genes mapped is an error
+    (the map and the matrix most likely use different identifiers).
+    """
+    key = _strip_version(pd.Series(counts.index, index=counts.index))
+    lookup = gene_map.drop_duplicates("key").set_index("key")["gene_name"]
+    symbol = key.map(lookup)
+    mapped = int(symbol.notna().sum())
+    if mapped * 2 < len(counts):
+        raise InputError(
+            f"{counts_path}: only {mapped} of {len(counts)} genes are in the gene map {map_path} "
+            f"(first unmapped: {counts.index[symbol.isna().to_numpy()][0]!r})"
+        )
+    names = symbol.where(symbol.notna(), pd.Series(counts.index, index=counts.index))
+    out = counts.groupby(names.to_numpy(), sort=False).sum()
+    out.index.name = "gene"
+    return out

@@ -23,7 +23,6 @@ rule build_cohort:
     params:
         data_source=data_source(),
         simulated=IS_DEMO,
-        counts_by_sample=COUNTS_FROM == "salmon",
         exclude_outliers=config["qc"]["exclude_outliers"],
     script:
         "../scripts/build_cohort.py"

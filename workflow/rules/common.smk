@@ -107,6 +107,7 @@ def _validate_inputs():
             SCHEMAS,
             s["fish_cells"],
             require_xy=config["fish"]["spatial_pattern"]["enabled"],
+            gene_map_path=s["gene_map"],
         )
         return samples, patients
     except sheets.InputError as exc:
@@ -154,14 +155,23 @@ def sheet_inputs(wildcards=None):
 
 
 def count_matrix(wildcards=None):
-    """The genes x samples count matrix that drives the analysis."""
+    """The genes x samples count matrix that drives the analysis (columns: sample IDs)."""
     if COUNTS_FROM == "salmon":
         return "results/quant/counts.tsv"
     if IS_DEMO:
         return "results/demo/counts.tsv"
     if config["input"] == "geo":
         return "results/geo/counts.tsv"
-    return config["sheets"]["counts"]
+    return "results/counts/counts.tsv"
+
+
+def user_counts_inputs(wildcards=None):
+    """The user's count matrix, sheets and optional gene-id -> symbol map."""
+    s = config["sheets"]
+    inputs = {"counts": s["counts"], "samples": s["samples"]}
+    if s["gene_map"]:
+        inputs["gene_map"] = s["gene_map"]
+    return inputs
 
 
 def salmon_stats_input(wildcards=None):

@@ -24,7 +24,6 @@ rule qc_samples:
         runtime=15,
     params:
         qc=config["qc"],
-        counts_by_sample=COUNTS_FROM == "salmon",
     script:
         "../scripts/qc_samples.py"
 

@@ -1,5 +1,6 @@
 # RNA-seq quantification: salmon index and quant per sample, transcript -> gene table,
-# gene-level counts with pytximport, and (demo) agreement with the simulated truth.
+# gene-level counts with pytximport, and (demo) agreement with the simulated truth; or the
+# user's count matrix, with columns renamed to sample IDs and optional gene IDs -> symbols.
 
 
 rule salmon_index:
@@ -124,3 +125,21 @@ rule quant_truth_comparison:
         runtime=5,
     script:
         "../scripts/quant_truth_comparison.py"
+
+
+rule import_counts:
+    input:
+        unpack(user_counts_inputs),
+        samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
+    output:
+        counts="results/counts/counts.tsv",
+    log:
+        "results/logs/import_counts.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    script:
+        "../scripts/import_counts.py"

@@ -14,8 +14,7 @@ inp, out, p = snakemake.input, snakemake.output, snakemake.params
 schemas = Path(inp.samples_schema).parent
 samples = load_samples(inp.samples, schemas / "samples.schema.yaml")
 patients = load_patients(inp.patients, schemas / "patients.schema.yaml")
-if p.counts_by_sample:  # salmon output columns are the sample IDs
-    samples["count_column"] = samples["sample"]
+samples["count_column"] = samples["sample"]  # every count matrix here has sample-ID columns
 counts = read_counts(inp.counts, samples)
 qc = pd.read_csv(inp.qc, sep="\t")
 qc["outlier_reason"] = qc["outlier_reason"].fillna("")

@@ -9,8 +9,7 @@ from her2het import qc, sheets
 sys.stderr = open(snakemake.log[0], "w")
 inp, out, p = snakemake.input, snakemake.output, snakemake.params
 samples = sheets.load_samples(inp.samples, inp.samples_schema)
-if p.counts_by_sample:  # salmon output columns are the sample IDs
-    samples["count_column"] = samples["sample"]
+samples["count_column"] = samples["sample"]  # every count matrix here has sample-ID columns
 counts = sheets.read_counts(inp.counts, samples)
 stats = pd.read_csv(inp.salmon_stats, sep="\t") if "salmon_stats" in inp.keys() else None
 c = p.qc
