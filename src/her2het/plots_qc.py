@@ -12,6 +12,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from her2het.plots import _data_note
+
 OK_COLOUR = "#4d4d4d"
 OUTLIER_COLOUR = "#d62728"
 MAX_SAMPLE_LABELS = 40  # above this, per-sample tick labels are dropped
@@ -139,13 +141,5 @@ def plot_qc(qc: pd.DataFrame, variance: pd.DataFrame, *, title: str, note: str) 
         reason = next((r for r in reasons if r), "fewer than 2 principal components")
         _message(ax_pca, f"PCA not run: {reason}", "PCA")
 
-    fig.text(
-        0.01,
-        0.005,
-        note,
-        fontsize=6,
-        color="#b00000" if "SIMULATED" in note else "0.3",
-        ha="left",
-        va="bottom",
-    )
+    _data_note(fig, note)
     return fig

@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from her2het.sheets import strip_version
+
 TX2GENE_COLUMNS = ["transcript_id", "gene_id", "gene_name"]
 
 
@@ -113,14 +115,10 @@ def _finish_tx2gene(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def _strip_version(ids: pd.Series) -> pd.Series:
-    return ids.str.replace(r"\.\d+(?=$|_PAR_Y$)", "", regex=True)
-
-
 def check_annotation(quant_ids: Sequence[str], tx2gene: pd.DataFrame, source: str) -> None:
     """Fail when quantified transcripts are missing from the annotation (versions ignored)."""
-    q = _strip_version(pd.Series(list(quant_ids), dtype=str).str.split("|").str[0])
-    known = set(_strip_version(tx2gene["transcript_id"]))
+    q = strip_version(pd.Series(list(quant_ids), dtype=str).str.split("|").str[0])
+    known = set(strip_version(tx2gene["transcript_id"]))
     missing = q[~q.isin(known)]
     if len(missing):
         raise AnnotationError(
@@ -166,13 +164,13 @@ def gene_level(
         "tpm": pd.DataFrame(np.asarray(ad.obsm["abundance"]).T, index=genes, columns=list(samples)),
     }
     # salmon's NumReads summed per gene, without rescaling (same transcript -> gene mapping)
-    key = _strip_version(mapping["transcript_id"].str.split("|").str[0])
+    key = strip_version(mapping["transcript_id"].str.split("|").str[0])
     to_gene = pd.Series(mapping["gene_id"].to_numpy(), index=key.to_numpy())
     to_gene = to_gene[~to_gene.index.duplicated()]
     est = {}
     for sample, f in zip(samples, quant_files, strict=True):
         q = pd.read_csv(f, sep="\t", usecols=["Name", "NumReads"])
-        names = _strip_version(q["Name"].str.split("|").str[0])
+        names = strip_version(q["Name"].str.split("|").str[0])
         est[sample] = q["NumReads"].groupby(names.map(to_gene).to_numpy()).sum()
     out["estimated"] = pd.DataFrame(est).reindex(genes).fillna(0.0)
     order = out["counts"].index.sort_values()

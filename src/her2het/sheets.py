@@ -534,7 +534,8 @@ def check_fastq(samples: pd.DataFrame, path: str | Path, *, must_exist: bool = T
                     raise InputError(f"{_where(path, row, col)}: file not found: {f}")
 
 
-def _strip_version(ids: pd.Series) -> pd.Series:
+def strip_version(ids: pd.Series) -> pd.Series:
+    """IDs without their version suffix (``ENST1.4`` -> ``ENST1``; ``_PAR_Y`` kept)."""
     return ids.astype(str).str.replace(r"\.\d+(?=$|_PAR_Y$)", "", regex=True)
 
 
@@ -552,7 +553,7 @@ def read_gene_map(path: str | Path) -> pd.DataFrame:
         if empty.any():
             raise InputError(f"{_where(path, int(df.index[empty][0]), col)}: value is missing")
     df = df[["gene_id", "gene_name"]].copy()
-    df["key"] = _strip_version(df["gene_id"])
+    df["key"] = strip_version(df["gene_id"])
     pairs = df.drop_duplicates(["key", "gene_name"])
     row = _first_duplicate(pairs["key"])
     if row is not None:
@@ -571,7 +572,7 @@ def map_gene_ids(
     IDs absent from the map keep their ID. Fewer than half of the genes mapped is an error
     (the map and the matrix most likely use different identifiers).
     """
-    key = _strip_version(pd.Series(counts.index, index=counts.index))
+    key = strip_version(pd.Series(counts.index, index=counts.index))
     lookup = gene_map.drop_duplicates("key").set_index("key")["gene_name"]
     symbol = key.map(lookup)
     mapped = int(symbol.notna().sum())
