@@ -18,6 +18,10 @@ include: "workflow/rules/quant.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/cohort.smk"
 include: "workflow/rules/fish.smk"
+include: "workflow/rules/expression.smk"
+include: "workflow/rules/de.smk"
+include: "workflow/rules/scores.smk"
+include: "workflow/rules/subtype.smk"
 
 
 rule all:

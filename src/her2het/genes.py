@@ -76,10 +76,14 @@ MARKERS: dict[str, tuple[str, ...]] = {
     ),
     "immune_t_nk": (
         "PTPRC", "CD3D", "CD3E", "CD2", "CD8A", "CD8B", "GZMA", "GZMB", "GZMK", "PRF1", "NKG7",
-        "CD247",
+        "CD247", "CD3G", "CD6", "SH2D1A", "TRAT1", "CTSW", "GNLY", "GZMH", "KLRB1", "KLRD1",
+        "KLRK1", "XCL1", "XCL2", "NCR1",
     ),
     "immune_ifng": ("IFNG", "CXCL9", "CXCL10", "CXCL11", "STAT1", "IDO1", "HLA-DRA", "CD274"),
-    "immune_b_myeloid": ("CD19", "MS4A1", "CD79A", "CD68", "CD163", "CSF1R"),
+    "immune_b_myeloid": (
+        "CD19", "MS4A1", "CD79A", "CD68", "CD163", "CSF1R", "BLK", "FCRL2", "PNOC", "SPIB",
+        "TCL1A", "TNFRSF17", "FAM30A", "CD84", "MS4A4A",
+    ),
     "housekeeping": ("ACTB", "GAPDH", "RPLP0", "B2M", "TBP", "HPRT1", "PGK1", "PPIA"),
 }  # fmt: skip
 

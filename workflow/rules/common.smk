@@ -5,7 +5,7 @@ from pathlib import Path
 import shlex
 import sys
 
-from her2het import sheets, simulate
+from her2het import de, sheets, simulate
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 ENV_PYTHON = "../../envs/python.yaml"
@@ -117,6 +117,55 @@ def _validate_inputs():
 
 
 SAMPLES, PATIENTS = _validate_inputs()
+
+
+REPO = Path(workflow.basedir)
+
+
+def resource_path(path):
+    """A relative path from the working directory, else from the workflow's own directory
+    (so that ``resources/...`` shipped with the workflow is found from any working directory).
+    """
+    p = Path(path)
+    if p.is_absolute() or p.exists() or not (REPO / p).exists():
+        return str(path)
+    return str(REPO / p)
+
+
+def _validate_analysis():
+    """Contrasts, gene-set files and centroids: checked against the sheets before any job."""
+    try:
+        try:
+            contrasts = de.parse_contrasts(config["de"]["contrasts"])
+        except ValueError as exc:
+            raise _config_error("de.contrasts", exc) from None
+        meta = SAMPLES.merge(PATIENTS, on="patient", how="left")
+        for i, c in enumerate(contrasts):
+            why = de.check_contrast(c, meta)
+            if why:
+                raise _config_error(f"de.contrasts[{i}] (id {c.id})", why)
+        for i, path in enumerate(config["scores"]["gene_sets"]):
+            if not Path(resource_path(path)).is_file():
+                raise _config_error(f"scores.gene_sets[{i}]", f"file not found: {path}")
+        sub = config["subtype"]
+        if sub["centroids"] != "builtin" and not Path(sub["centroids"]).is_file():
+            raise _config_error(
+                "subtype.centroids", f"file not found: {sub['centroids']}"
+            )
+        if sub["centring"] == "reference" and not sub["reference_centres"]:
+            raise _config_error(
+                "subtype.reference_centres", "centring 'reference' needs this table"
+            )
+        return contrasts
+    except sheets.InputError as exc:
+        print(f"Invalid input: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+CONTRASTS = {c.id: c for c in _validate_analysis()}
+DESIGNS = {}
+for _c in CONTRASTS.values():
+    DESIGNS.setdefault(de.design_key(_c), []).append(_c.id)
 IS_DEMO = config["input"] == "demo"
 COUNTS_FROM = _counts_from(config)
 SAMPLE_IDS = SAMPLES["sample"].tolist()
@@ -126,6 +175,39 @@ FASTQ = sheets.fastq_lanes(SAMPLES) if COUNTS_FROM == "salmon" else {}
 wildcard_constraints:
     sample=sheets.SAFE_ID,
     patient=sheets.SAFE_ID,
+    contrast="|".join(CONTRASTS) or "no-contrast",
+    design="design_[0-9a-f]+",
+
+
+def design_fit(wildcards):
+    """The fitted design a contrast is tested on."""
+    return f"results/de/fits/{de.design_key(CONTRASTS[wildcards.contrast])}.pkl"
+
+
+def design_contrasts(wildcards):
+    """Config specs of the contrasts sharing a design (the first one defines it)."""
+    return [
+        s
+        for s in config["de"]["contrasts"]
+        if de.design_key(CONTRASTS[str(s["id"])]) == wildcards.design
+    ]
+
+
+def contrast_spec(wildcards):
+    return next(
+        s for s in config["de"]["contrasts"] if str(s["id"]) == wildcards.contrast
+    )
+
+
+def centroid_inputs(wildcards=None):
+    """The centroid file (none for the built-in profile) and optional reference centres."""
+    sub = config["subtype"]
+    inputs = {}
+    if sub["centroids"] != "builtin":
+        inputs["centroids"] = sub["centroids"]
+    if sub["centring"] == "reference":
+        inputs["reference"] = sub["reference_centres"]
+    return inputs
 
 
 def data_source():
@@ -267,6 +349,24 @@ def all_targets():
         targets += expand(
             "results/figures/fish_{fig}.{ext}", fig=FISH_FIGURES, ext=("png", "pdf")
         )
+    targets += [
+        "results/expression/expression.h5ad",
+        "results/expression/biopsy_concordance_genes.tsv",
+        "results/de/summary.tsv",
+        "results/scores/scores.tsv",
+        "results/scores/comparisons.tsv",
+        "results/subtypes/samples.tsv",
+    ]
+    targets += expand(
+        "results/figures/de/volcano_{contrast}.{ext}",
+        contrast=list(CONTRASTS),
+        ext=("png", "pdf"),
+    )
+    targets += expand(
+        "results/figures/{fig}.{ext}",
+        fig=("scores_groups", "scores_pre_post", "subtype_transitions"),
+        ext=("png", "pdf"),
+    )
     if IS_DEMO and COUNTS_FROM == "salmon":
         targets.append("results/quant/truth_comparison.tsv")
     if IS_DEMO and config["fish"]["spatial_pattern"]["enabled"]:

@@ -1,0 +1,305 @@
+"""Gene-set scores per sample (ssGSEA with gseapy, and a cohort z-score) and their comparisons.
+
+Gene sets come from GMT files: the project's ``resources/gene_sets/her2het_core.gmt`` (each set's
+description names its source) plus any GMT the user adds in the config (e.g. MSigDB hallmarks;
+KEGG sets are never shipped because their licence forbids redistribution).
+
+Scores (:func:`score_samples`), a wide table ``sample`` + one column per set and method:
+
+* ``ssgsea`` - single-sample GSEA enrichment score (Barbie et al. 2009; gseapy ``ssgsea`` with
+  ``sample_norm_method="rank"``, weight 0.25, no permutation). The raw ES is used, not gseapy's
+  NES (which divides by the range over all samples), so a sample's score depends on that sample
+  alone and does not change when samples are added. The gene universe is every gene of the
+  expression matrix, never filtered on the cohort, for the same reason.
+* ``zscore`` - mean over the set's genes of the gene's z-score across the cohort's samples
+  (VST scale). It is relative to the cohort: it changes when samples are added.
+
+Comparisons (:func:`compare_scores`) are at patient level: a patient's pre-treatment score is the
+mean of the scores of the patient's baseline biopsies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class GeneSet:
+    name: str
+    description: str
+    genes: tuple[str, ...]
+    source: str
+
+
+def read_gmt(path: str | Path) -> list[GeneSet]:
+    """Read a GMT file (name, description, genes; tab-separated). Errors name file and line."""
+    out: list[GeneSet] = []
+    seen: set[str] = set()
+    with open(path, encoding="utf-8-sig") as fh:
+        for i, line in enumerate(fh, start=1):
+            line = line.rstrip("\r\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            if len(fields) < 3:
+                raise ValueError(
+                    f"{path}, line {i}: a GMT line needs a name, a description and genes, "
+                    "separated by tabs"
+                )
+            name = fields[0].strip()
+            if name in seen:
+                raise ValueError(f"{path}, line {i}: gene set {name!r} is defined twice")
+            seen.add(name)
+            genes = tuple(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
+            out.append(GeneSet(name, fields[1].strip(), genes, str(path)))
+    if not out:
+        raise ValueError(f"{path}: no gene set found")
+    return out
+
+
+def check_gene_sets(
+    sets: Sequence[GeneSet], universe: Iterable[str], min_size: int
+) -> tuple[dict[str, list[str]], pd.DataFrame]:
+    """Match sets to the genes measured; report every set.
+
+    Returns the usable sets (name -> genes present) and a table with columns ``set``,
+    ``source``, ``description``, ``n_genes``, ``n_present``, ``used`` (bool) and ``note``.
+    Raises ``ValueError`` naming the file when none of a file's sets shares a gene with the
+    data (usually a gene-identifier mismatch: symbols vs Ensembl IDs).
+    """
+    uni = set(universe)
+    rows = []
+    usable: dict[str, list[str]] = {}
+    by_file: dict[str, int] = {}
+    for s in sets:
+        present = [g for g in s.genes if g in uni]
+        by_file[s.source] = by_file.get(s.source, 0) + len(present)
+        used = len(present) >= min_size
+        if used:
+            usable[s.name] = present
+        rows.append(
+            {
+                "set": s.name,
+                "source": Path(s.source).name,
+                "description": s.description,
+                "n_genes": len(s.genes),
+                "n_present": len(present),
+                "used": used,
+                "note": "" if used else f"fewer than {min_size} genes measured",
+            }
+        )
+    for src, n in by_file.items():
+        if n == 0:
+            raise ValueError(
+                f"{src}: no gene of any set is in the expression data "
+                "(are the genes symbols in both?)"
+            )
+    return usable, pd.DataFrame(rows)
+
+
+def ssgsea(
+    expr: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, weight: float = 0.25, threads: int = 1
+) -> pd.DataFrame:
+    """ssGSEA enrichment scores (samples x sets) of a genes x samples expression table."""
+    import gseapy
+
+    res = gseapy.ssgsea(
+        data=expr,
+        gene_sets={k: list(v) for k, v in sets.items()},
+        sample_norm_method="rank",
+        correl_norm_type="rank",
+        min_size=1,
+        max_size=max(len(v) for v in sets.values()) + 1,
+        permutation_num=0,
+        weight=weight,
+        threads=threads,
+        outdir=None,
+        no_plot=True,
+        verbose=False,
+    )
+    es = res.res2d.pivot(index="Name", columns="Term", values="ES").astype(float)
+    return es.reindex(index=expr.columns, columns=list(sets))
+
+
+def zscore(expr: pd.DataFrame, sets: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Mean gene z-score (across samples) per set: samples x sets."""
+    x = expr.to_numpy(dtype=np.float64)
+    sd = x.std(axis=1, ddof=1, keepdims=True)
+    z = np.divide(x - x.mean(axis=1, keepdims=True), sd, out=np.zeros_like(x), where=sd > 0)
+    zdf = pd.DataFrame(z, index=expr.index, columns=expr.columns)
+    return pd.DataFrame({k: zdf.loc[list(v)].mean(axis=0) for k, v in sets.items()})
+
+
+def score_samples(
+    expr: pd.DataFrame,
+    sets: Mapping[str, Sequence[str]],
+    methods: Sequence[str] = ("ssgsea",),
+    *,
+    weight: float = 0.25,
+    threads: int = 1,
+) -> pd.DataFrame:
+    """Scores of every sample: ``sample`` then ``<method>:<set>`` columns, 6 decimals."""
+    parts = []
+    for m in methods:
+        if m == "ssgsea":
+            s = ssgsea(expr, sets, weight=weight, threads=threads)
+        elif m == "zscore":
+            s = zscore(expr, sets)
+        else:
+            raise ValueError(f"unknown scoring method {m!r} (ssgsea, zscore)")
+        parts.append(s.add_prefix(f"{m}:"))
+    out = pd.concat(parts, axis=1).round(6)
+    out.index.name = "sample"
+    return out.reset_index()
+
+
+# --------------------------------------------------------------------------------------------
+# Comparisons
+# --------------------------------------------------------------------------------------------
+
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "family", "score", "test", "group_a", "group_b", "n_a", "n_b", "median_a", "median_b",
+    "effect", "effect_size", "effect_size_name", "statistic", "pvalue", "padj",
+)  # fmt: skip
+
+
+def patient_scores(scores: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """Patient-level scores: pre = mean over baseline biopsies; post kept per patient.
+
+    ``meta`` has ``sample``, ``patient``, ``timepoint`` and ``group``. Returns one row per
+    patient and timepoint with ``patient``, ``timepoint``, ``group`` and the score columns.
+    """
+    cols = [c for c in scores.columns if c != "sample"]
+    m = meta[["sample", "patient", "timepoint", "group"]].astype({"sample": str})
+    df = m.merge(scores.astype({"sample": str}), on="sample", validate="one_to_one")
+    out = df.groupby(["patient", "timepoint", "group"], sort=True, observed=True)[cols].mean()
+    return out.reset_index()
+
+
+def _bh(p: pd.Series) -> pd.Series:
+    out = pd.Series(np.nan, index=p.index)
+    ok = p.notna()
+    if ok.any():
+        out[ok] = stats.false_discovery_control(p[ok].to_numpy(), method="bh")
+    return out
+
+
+def _row(**kw: object) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
+    row.update(kw)
+    return row
+
+
+def compare_groups(
+    pts: pd.DataFrame, score_cols: Sequence[str], groups: Sequence[str]
+) -> list[dict[str, object]]:
+    """Kruskal-Wallis across ``groups`` and pairwise Mann-Whitney at baseline."""
+    pre = pts[pts["timepoint"] == "pre"]
+    rows: list[dict[str, object]] = []
+    present = [g for g in groups if (pre["group"] == g).sum() >= 2]
+    for col in score_cols:
+        vals = [pre.loc[pre["group"] == g, col].dropna().to_numpy() for g in present]
+        if len(vals) >= 3:
+            h, p = stats.kruskal(*vals)
+            n = sum(len(v) for v in vals)
+            rows.append(
+                _row(
+                    family="groups:kruskal", score=col, test="Kruskal-Wallis",
+                    group_a=" | ".join(present), group_b="", n_a=n, n_b=np.nan,
+                    effect_size=(h - len(vals) + 1) / (n - len(vals)),
+                    effect_size_name="epsilon_squared", statistic=h, pvalue=p,
+                )
+            )  # fmt: skip
+        for (ga, a), (gb, b) in combinations(zip(present, vals, strict=True), 2):
+            u, p = stats.mannwhitneyu(b, a, alternative="two-sided")
+            rows.append(
+                _row(
+                    family=f"groups:{gb} vs {ga}", score=col, test="Mann-Whitney U",
+                    group_a=gb, group_b=ga, n_a=len(b), n_b=len(a),
+                    median_a=np.median(b), median_b=np.median(a),
+                    effect=np.median(b) - np.median(a),
+                    effect_size=2.0 * u / (len(a) * len(b)) - 1.0,
+                    effect_size_name="rank_biserial", statistic=u, pvalue=p,
+                )
+            )  # fmt: skip
+    return rows
+
+
+def compare_pre_post(
+    pts: pd.DataFrame, score_cols: Sequence[str], strata: Mapping[str, Sequence[str]]
+) -> list[dict[str, object]]:
+    """Wilcoxon signed-rank, post vs pre, per stratum (name -> groups) of paired patients."""
+    rows: list[dict[str, object]] = []
+    wide = pts.pivot_table(
+        index=["patient", "group"], columns="timepoint", values=list(score_cols), observed=True
+    )
+    for name, groups in strata.items():
+        sub = wide[wide.index.get_level_values("group").isin(groups)]
+        for col in score_cols:
+            if not {(col, "pre"), (col, "post")} <= set(sub.columns):
+                continue
+            pair = sub[[(col, "pre"), (col, "post")]].dropna()
+            d = (pair[(col, "post")] - pair[(col, "pre")]).to_numpy()
+            row = _row(
+                family=f"pre_post:{name}", score=col, test="Wilcoxon signed-rank",
+                group_a="post", group_b="pre", n_a=len(d), n_b=len(d),
+                median_a=float(np.median(pair[(col, "post")])) if len(d) else np.nan,
+                median_b=float(np.median(pair[(col, "pre")])) if len(d) else np.nan,
+                effect=float(np.median(d)) if len(d) else np.nan,
+                effect_size_name="matched_rank_biserial",
+            )  # fmt: skip
+            nz = d[d != 0]
+            if len(nz) >= 2:
+                r = stats.rankdata(np.abs(nz))
+                w_plus, w_minus = r[nz > 0].sum(), r[nz < 0].sum()
+                res = stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided")
+                row.update(
+                    statistic=float(res.statistic), pvalue=float(res.pvalue),
+                    effect_size=(w_plus - w_minus) / (w_plus + w_minus),
+                )  # fmt: skip
+            rows.append(row)
+    return rows
+
+
+def compare_scores(
+    scores: pd.DataFrame,
+    meta: pd.DataFrame,
+    groups: Sequence[str] = ("nonHET/pCR", "nonHET/no-pCR", "HET/no-pCR"),
+    strata: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """All score comparisons in one tidy table (:data:`COMPARISON_COLUMNS`).
+
+    * ``groups:kruskal`` - Kruskal-Wallis across the patient groups at baseline; effect size
+      epsilon-squared ((H - k + 1) / (n - k)).
+    * ``groups:<A> vs <B>`` - Mann-Whitney U of A (``group_a``) against B; ``effect`` is the
+      difference of medians A - B, ``effect_size`` the rank-biserial correlation
+      (2U / (n_A n_B) - 1, positive when A tends to be higher).
+    * ``pre_post:<stratum>`` - Wilcoxon signed-rank of post vs pre in patients with both;
+      ``effect`` the median paired difference, ``effect_size`` the matched-pairs rank-biserial
+      correlation (positive when scores rise after treatment).
+
+    ``padj``: Benjamini-Hochberg across the scores within each family.
+    """
+    if strata is None:
+        strata = {
+            "all": list(groups),
+            "nonHET": ["nonHET/no-pCR", "nonHET/pCR"],
+            "HET": ["HET/no-pCR", "HET/pCR"],
+        }
+    cols = [c for c in scores.columns if c != "sample"]
+    pts = patient_scores(scores, meta)
+    rows = compare_groups(pts, cols, groups) + compare_pre_post(pts, cols, strata)
+    out = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+    if out.empty:
+        return out
+    out["padj"] = out.groupby("family", sort=False)["pvalue"].transform(_bh)
+    num = out.select_dtypes("number").columns
+    out[num] = out[num].astype(float).round(6)
+    return out

@@ -1,0 +1,91 @@
+# Differential expression with PyDESeq2: one fit per design, one test per contrast, volcano plots.
+
+
+rule deseq2_fit:
+    input:
+        h5ad="results/cohort/cohort.h5ad",
+    output:
+        fit=temp("results/de/fits/{design}.pkl"),
+    log:
+        "results/logs/deseq2_fit/{design}.log",
+    conda:
+        ENV_PYTHON
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(3000, int(80 * input.size_mb)),
+        runtime=60,
+    params:
+        contrasts=design_contrasts,
+        min_count=config["de"]["min_count"],
+    script:
+        "../scripts/deseq2_fit.py"
+
+
+rule deseq2_contrast:
+    input:
+        fit=design_fit,
+    output:
+        table="results/de/contrasts/{contrast}.tsv",
+        summary="results/de/contrasts/{contrast}.summary.tsv",
+    log:
+        "results/logs/deseq2_contrast/{contrast}.log",
+    conda:
+        ENV_PYTHON
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(3000, int(3 * input.size_mb)),
+        runtime=30,
+    params:
+        spec=contrast_spec,
+        de=config["de"],
+    script:
+        "../scripts/deseq2_contrast.py"
+
+
+rule de_summary:
+    input:
+        expand("results/de/contrasts/{contrast}.summary.tsv", contrast=list(CONTRASTS)),
+    output:
+        summary=report(
+            "results/de/summary.tsv",
+            caption="../report/de_summary.rst",
+            category="4. Differential expression",
+        ),
+    log:
+        "results/logs/de_summary.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/de_summary.py"
+
+
+rule plot_volcano:
+    input:
+        table="results/de/contrasts/{contrast}.tsv",
+        summary="results/de/contrasts/{contrast}.summary.tsv",
+    output:
+        png=report(
+            "results/figures/de/volcano_{contrast}.png",
+            caption="../report/volcano.rst",
+            category="4. Differential expression",
+            subcategory="{contrast}",
+        ),
+        pdf="results/figures/de/volcano_{contrast}.pdf",
+    log:
+        "results/logs/plot_volcano/{contrast}.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        alpha=config["de"]["alpha"],
+        dpi=config["report"]["figure_dpi"],
+        data_source=data_source(),
+    script:
+        "../scripts/plot_volcano.py"

@@ -1,0 +1,40 @@
+# Normalised expression (VST, log2-CPM) for scores, subtypes and notebooks; biopsy concordance.
+
+
+rule normalise_expression:
+    input:
+        h5ad="results/cohort/cohort.h5ad",
+    output:
+        h5ad="results/expression/expression.h5ad",
+    log:
+        "results/logs/normalise_expression.log",
+    conda:
+        ENV_PYTHON
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(2000, int(60 * input.size_mb)),
+        runtime=30,
+    script:
+        "../scripts/normalise_expression.py"
+
+
+rule biopsy_concordance:
+    input:
+        h5ad="results/expression/expression.h5ad",
+    output:
+        genes=report(
+            "results/expression/biopsy_concordance_genes.tsv",
+            caption="../report/biopsy_concordance.rst",
+            category="3. Expression",
+        ),
+        patients="results/expression/biopsy_concordance_patients.tsv",
+    log:
+        "results/logs/biopsy_concordance.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: max(2000, int(30 * input.size_mb)),
+        runtime=15,
+    script:
+        "../scripts/biopsy_concordance.py"

@@ -1,0 +1,54 @@
+# PAM50-like intrinsic subtypes (nearest centroid, Spearman) and pre -> post subtype shifts.
+
+
+rule subtype_samples:
+    input:
+        unpack(centroid_inputs),
+        h5ad="results/expression/expression.h5ad",
+    output:
+        samples=report(
+            "results/subtypes/samples.tsv",
+            caption="../report/subtypes.rst",
+            category="6. Subtypes",
+        ),
+        patients="results/subtypes/patients.tsv",
+        transitions="results/subtypes/transitions.tsv",
+        method="results/subtypes/method.tsv",
+    log:
+        "results/logs/subtype_samples.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: max(2000, int(20 * input.size_mb)),
+        runtime=15,
+    params:
+        subtype=config["subtype"],
+    script:
+        "../scripts/subtype_samples.py"
+
+
+rule plot_subtype_transitions:
+    input:
+        transitions="results/subtypes/transitions.tsv",
+        method="results/subtypes/method.tsv",
+    output:
+        png=report(
+            "results/figures/subtype_transitions.png",
+            caption="../report/subtype_transitions.rst",
+            category="6. Subtypes",
+        ),
+        pdf="results/figures/subtype_transitions.pdf",
+    log:
+        "results/logs/plot_subtype_transitions.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        dpi=config["report"]["figure_dpi"],
+        data_source=data_source(),
+    script:
+        "../scripts/plot_subtype_transitions.py"

@@ -1,0 +1,27 @@
+"""Wald test of one contrast on its fitted design (her2het.de.test)."""
+
+import pickle
+import sys
+
+import pandas as pd
+
+from her2het import de
+
+sys.stderr = open(snakemake.log[0], "w")
+p = snakemake.params
+(contrast,) = de.parse_contrasts([p.spec])
+with open(snakemake.input.fit, "rb") as fh:
+    fitted = pickle.load(fh)
+table, row = de.test(
+    fitted,
+    contrast,
+    alpha=p.de["alpha"],
+    shrink=p.de["shrink"],
+    t_test=p.de["t_test"],
+    n_cpus=snakemake.threads,
+)
+table.to_csv(
+    snakemake.output.table, sep="\t", index=False, lineterminator="\n", float_format="%.6g"
+)
+pd.DataFrame([row]).to_csv(snakemake.output.summary, sep="\t", index=False, lineterminator="\n")
+print(row["status"], file=sys.stderr)

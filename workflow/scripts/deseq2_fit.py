@@ -1,0 +1,19 @@
+"""Fit one DESeq2 design shared by one or more contrasts (her2het.de.fit)."""
+
+import pickle
+import sys
+
+import anndata as ad
+
+from her2het import de
+
+sys.stderr = open(snakemake.log[0], "w")
+contrasts = de.parse_contrasts(snakemake.params.contrasts)
+counts, meta = de.cohort_tables(ad.read_h5ad(snakemake.input.h5ad))
+fitted = de.fit(
+    counts, meta, contrasts, min_count=snakemake.params.min_count, n_cpus=snakemake.threads
+)
+with open(snakemake.output.fit, "wb") as fh:
+    pickle.dump(fitted, fh, protocol=pickle.HIGHEST_PROTOCOL)
+print(f"design {fitted.data.design.shape}, contrasts {[c.id for c in contrasts]}", file=sys.stderr)
+print(f"not testable: {fitted.reasons}", file=sys.stderr)

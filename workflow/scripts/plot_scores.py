@@ -1,0 +1,18 @@
+"""Score figures: baseline groups and pre vs post (reads the score tables)."""
+
+import sys
+
+import pandas as pd
+
+from her2het.plots import save_figure
+from her2het.plots_expression import plot_score_groups, plot_scores_pre_post
+
+sys.stderr = open(snakemake.log[0], "w")
+inp, out, p = snakemake.input, snakemake.output, snakemake.params
+scores = pd.read_csv(inp.scores, sep="\t")
+comparisons = pd.read_csv(inp.comparisons, sep="\t")
+obs = pd.read_csv(inp.obs, sep="\t", dtype={"sample": str, "patient": str})
+fig = plot_score_groups(scores, obs, comparisons, data_source=p.data_source)
+save_figure(fig, out.groups_png, out.groups_pdf, dpi=p.dpi)
+fig = plot_scores_pre_post(scores, obs, comparisons, data_source=p.data_source)
+save_figure(fig, out.pre_post_png, out.pre_post_pdf, dpi=p.dpi)

@@ -1,0 +1,17 @@
+"""Pre -> post subtype transitions by patient group (reads the transition table)."""
+
+import sys
+
+import pandas as pd
+
+from her2het.plots import save_figure
+from her2het.plots_expression import plot_subtype_transitions
+
+sys.stderr = open(snakemake.log[0], "w")
+p = snakemake.params
+transitions = pd.read_csv(snakemake.input.transitions, sep="\t")
+method = pd.read_csv(snakemake.input.method, sep="\t").set_index("key")["value"]
+fig = plot_subtype_transitions(
+    transitions, centroids=method["centroids"], data_source=p.data_source
+)
+save_figure(fig, snakemake.output.png, snakemake.output.pdf, dpi=p.dpi)

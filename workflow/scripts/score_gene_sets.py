@@ -1,0 +1,21 @@
+"""Gene-set scores of every sample (her2het.scores)."""
+
+import sys
+
+import anndata as ad
+import pandas as pd
+
+from her2het import scores
+
+sys.stderr = open(snakemake.log[0], "w")
+cfg = snakemake.params.scores
+adata = ad.read_h5ad(snakemake.input.h5ad)
+sets = [s for path in snakemake.input.gene_sets for s in scores.read_gmt(path)]
+usable, report = scores.check_gene_sets(sets, adata.var_names, cfg["min_size"])
+expr = pd.DataFrame(adata.layers["vst"].T, index=adata.var_names, columns=adata.obs_names)
+table = scores.score_samples(
+    expr, usable, cfg["methods"], weight=cfg["weight"], threads=snakemake.threads
+)
+table.to_csv(snakemake.output.scores, sep="\t", index=False, lineterminator="\n")
+report.to_csv(snakemake.output.sets, sep="\t", index=False, lineterminator="\n")
+print(f"{len(usable)} of {len(sets)} gene sets scored", file=sys.stderr)
