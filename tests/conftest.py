@@ -42,3 +42,29 @@ def write_config(workdir: Path, text: str) -> Path:
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, dirs_exist_ok=True)
     return dst
+
+
+@pytest.fixture(scope="session")
+def small_cohort():  # type: ignore[no-untyped-def]
+    """The SIMULATED small demo (count matrix, no reads), its cohort AnnData with VST layers."""
+    from her2het import cohort, expression, simulate
+
+    demo = simulate.simulate_cohort("small", 2024)
+    adata = cohort.build_cohort(demo.samples, demo.patients, demo.counts, "test", True)
+    return demo, expression.normalise(adata, n_cpus=2)
+
+
+@pytest.fixture(scope="session")
+def small_de(small_cohort):  # type: ignore[no-untyped-def]
+    """Results of the default contrasts (config/config.yaml) on the small demo."""
+    import yaml
+
+    from her2het import de
+
+    _, adata = small_cohort
+    specs = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["de"]["contrasts"]
+    counts, meta = de.cohort_tables(adata)
+    out = {}
+    for c in de.parse_contrasts(specs):
+        out.update(de.run_design(counts, meta, [c], n_cpus=2))
+    return out

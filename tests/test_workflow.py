@@ -122,6 +122,26 @@ def test_end_to_end_small_demo(tmp_path: Path) -> None:
     validation = pd.read_csv(res / "fish" / "pattern_validation.tsv", sep="\t")
     assert validation["accuracy_overall"].iloc[0] >= 0.9
     assert validation["n_areas"].sum() == 140
+    # expression stage: every default contrast, scores and subtypes (salmon counts)
+    de_summary = pd.read_csv(res / "de" / "summary.tsv", sep="\t").set_index("contrast")
+    assert len(de_summary) == 5 and de_summary["status"].str.startswith("ok").all()
+    assert de_summary.loc["pre_pCR_vs_noPCR", ["units_target", "units_reference"]].tolist() == [
+        14,
+        17,
+    ]
+    assert de_summary.loc["pre_pCR_vs_noPCR", "de_up"] > 0
+    for cid in de_summary.index:
+        assert (res / "figures" / "de" / f"volcano_{cid}.png").stat().st_size > 10_000
+    expr = ad.read_h5ad(res / "expression" / "expression.h5ad")
+    assert {"vst", "log2cpm", "counts"} <= set(expr.layers)
+    scores_tab = pd.read_csv(res / "scores" / "scores.tsv", sep="\t")
+    assert len(scores_tab) == 70 and "ssgsea:HER2_AMPLICON_17Q12" in scores_tab
+    calls = pd.read_csv(res / "subtypes" / "samples.tsv", sep="\t").set_index("sample")
+    true_sub = pd.read_csv(res / "demo" / "truth" / "samples.tsv", sep="\t").set_index("sample")
+    agree = (calls["subtype"] == true_sub.loc[calls.index, "true_subtype"]).mean()
+    assert agree >= 0.85, agree
+    for fig in ("scores_groups", "scores_pre_post", "subtype_transitions"):
+        assert (res / "figures" / f"{fig}.png").stat().st_size > 10_000, fig
     # a second run has nothing to do
     r2 = run_snakemake(tmp_path, "--cores", "2", "-n")
     assert r2.returncode == 0 and "Nothing to be done" in r2.stdout + r2.stderr

@@ -155,8 +155,13 @@ def resolve_design(
 # --------------------------------------------------------------------------------------------
 
 
-def simulate_design(design: Design, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate_design(
+    design: Design, seed: int, *, null: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate the patient and sample sheets (cheap; used at workflow parse time).
+
+    With ``null`` every patient group has the same subtype mix and no subtype shifts after
+    treatment (for calibration with :data:`NULL_EFFECTS`); the sheets are the same as without.
 
     Returns
     -------
@@ -189,7 +194,13 @@ def simulate_design(design: Design, seed: int) -> tuple[pd.DataFrame, pd.DataFra
         idx = np.flatnonzero(mask)
         residual[rng.choice(idx, k, replace=False)] = True
 
-    subtype_idx = np.array([rng.choice(len(G.SUBTYPES), p=_SUBTYPE_P[g]) for g in group])
+    probs = dict(_SUBTYPE_P)
+    shift = dict(_SHIFT_TO_LUMINAL)
+    if null:
+        pooled = tuple(np.mean(list(_SUBTYPE_P.values()), axis=0))
+        probs = dict.fromkeys(_SUBTYPE_P, pooled)
+        shift = dict.fromkeys(_SHIFT_TO_LUMINAL, 0.0)
+    subtype_idx = np.array([rng.choice(len(G.SUBTYPES), p=probs[g]) for g in group])
     patients = pd.DataFrame(
         {
             "patient": patient,
@@ -207,7 +218,7 @@ def simulate_design(design: Design, seed: int) -> tuple[pd.DataFrame, pd.DataFra
         for b in ("B1",) if single[i] else ("B1", "B2"):
             sub = base_sub
             if b == "B2" and rng.random() < 0.1:  # occasional between-biopsy discordance
-                sub = G.SUBTYPES[rng.choice(len(G.SUBTYPES), p=_SUBTYPE_P[group[i]])]
+                sub = G.SUBTYPES[rng.choice(len(G.SUBTYPES), p=probs[group[i]])]
             rows.append(
                 dict(
                     sample=f"{patient[i]}_{b}",
@@ -220,7 +231,7 @@ def simulate_design(design: Design, seed: int) -> tuple[pd.DataFrame, pd.DataFra
         if residual[i]:
             kind = "HET" if het[i] else "nonHET"
             sub = base_sub
-            if sub in ("Her2", "Basal") and rng.random() < _SHIFT_TO_LUMINAL[kind]:
+            if sub in ("Her2", "Basal") and rng.random() < shift[kind]:
                 sub = "LumA" if rng.random() < 0.5 else "LumB"
             rows.append(
                 dict(
@@ -646,6 +657,7 @@ def simulate_cohort(
     reads: bool = False,
     read_pairs: int | None = None,
     paired: bool = True,
+    null_design: bool = False,
 ) -> DemoCohort:
     """Simulate a whole demo cohort.
 
@@ -665,6 +677,9 @@ def simulate_cohort(
         Also simulate a transcriptome and the fragment counts of FASTQ files, at a mean depth
         of ``read_pairs`` (the size's default when ``None``); ``paired`` only changes the
         sample sheet (``fq2`` column).
+    null_design
+        Same subtype mix in every patient group and no subtype shift after treatment; with
+        ``effects=NULL_EFFECTS`` nothing distinguishes the groups (calibration).
     """
     if effects is None:
         eff = Effects()
@@ -673,7 +688,7 @@ def simulate_cohort(
     else:
         eff = replace(Effects(), **dict(effects))
     design = resolve_design(size, n_genes, cells_per_area, read_pairs)
-    patients, samples = simulate_design(design, seed)
+    patients, samples = simulate_design(design, seed, null=null_design)
     patients = simulate_survival(patients, seed, eff)
     fish, fish_truth, amp_z = simulate_fish(design, seed, patients, samples, with_ihc)
     counts, truth_effects, sf = simulate_counts(design, seed, patients, samples, amp_z, eff)

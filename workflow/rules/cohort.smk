@@ -14,6 +14,8 @@ rule build_cohort:
         excluded="results/cohort/excluded_samples.tsv",
     log:
         "results/logs/build_cohort.log",
+    benchmark:
+        "results/benchmarks/build_cohort.tsv",
     conda:
         ENV_PYTHON
     threads: 1
@@ -39,6 +41,8 @@ rule summarise_cohort:
         ),
     log:
         "results/logs/summarise_cohort.log",
+    benchmark:
+        "results/benchmarks/summarise_cohort.tsv",
     conda:
         ENV_PYTHON
     threads: 1
@@ -63,6 +67,8 @@ rule plot_sample_flow:
         pdf="results/figures/sample_flow.pdf",
     log:
         "results/logs/plot_sample_flow.log",
+    benchmark:
+        "results/benchmarks/plot_sample_flow.tsv",
     conda:
         ENV_PYTHON
     threads: 1

@@ -8,6 +8,8 @@ rule deseq2_fit:
         fit=temp("results/de/fits/{design}.pkl"),
     log:
         "results/logs/deseq2_fit/{design}.log",
+    benchmark:
+        "results/benchmarks/deseq2_fit/{design}.tsv",
     conda:
         ENV_PYTHON
     threads: 2
@@ -29,6 +31,8 @@ rule deseq2_contrast:
         summary="results/de/contrasts/{contrast}.summary.tsv",
     log:
         "results/logs/deseq2_contrast/{contrast}.log",
+    benchmark:
+        "results/benchmarks/deseq2_contrast/{contrast}.tsv",
     conda:
         ENV_PYTHON
     threads: 2
@@ -53,6 +57,8 @@ rule de_summary:
         ),
     log:
         "results/logs/de_summary.log",
+    benchmark:
+        "results/benchmarks/de_summary.tsv",
     conda:
         ENV_PYTHON
     threads: 1
@@ -77,6 +83,8 @@ rule plot_volcano:
         pdf="results/figures/de/volcano_{contrast}.pdf",
     log:
         "results/logs/plot_volcano/{contrast}.log",
+    benchmark:
+        "results/benchmarks/plot_volcano/{contrast}.tsv",
     conda:
         ENV_PYTHON
     threads: 1

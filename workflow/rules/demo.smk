@@ -24,6 +24,8 @@ rule simulate_demo:
         **DEMO_OUTPUTS,
     log:
         "results/logs/simulate_demo.log",
+    benchmark:
+        "results/benchmarks/simulate_demo.tsv",
     conda:
         ENV_PYTHON
     threads: 1

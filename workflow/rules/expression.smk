@@ -8,6 +8,8 @@ rule normalise_expression:
         h5ad="results/expression/expression.h5ad",
     log:
         "results/logs/normalise_expression.log",
+    benchmark:
+        "results/benchmarks/normalise_expression.tsv",
     conda:
         ENV_PYTHON
     threads: 2
@@ -30,6 +32,8 @@ rule biopsy_concordance:
         patients="results/expression/biopsy_concordance_patients.tsv",
     log:
         "results/logs/biopsy_concordance.log",
+    benchmark:
+        "results/benchmarks/biopsy_concordance.tsv",
     conda:
         ENV_PYTHON
     threads: 1

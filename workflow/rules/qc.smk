@@ -16,6 +16,8 @@ rule qc_samples:
         variance="results/qc/pca_variance.tsv",
     log:
         "results/logs/qc_samples.log",
+    benchmark:
+        "results/benchmarks/qc_samples.tsv",
     conda:
         ENV_PYTHON
     threads: 1
@@ -41,6 +43,8 @@ rule plot_qc:
         pdf="results/figures/qc.pdf",
     log:
         "results/logs/plot_qc.log",
+    benchmark:
+        "results/benchmarks/plot_qc.tsv",
     conda:
         ENV_PYTHON
     threads: 1

@@ -14,6 +14,8 @@ rule score_gene_sets:
         sets="results/scores/gene_sets.tsv",
     log:
         "results/logs/score_gene_sets.log",
+    benchmark:
+        "results/benchmarks/score_gene_sets.tsv",
     conda:
         ENV_PYTHON
     threads: 2
@@ -38,6 +40,8 @@ rule compare_scores:
         ),
     log:
         "results/logs/compare_scores.log",
+    benchmark:
+        "results/benchmarks/compare_scores.tsv",
     conda:
         ENV_PYTHON
     threads: 1
@@ -68,6 +72,8 @@ rule plot_scores:
         pre_post_pdf="results/figures/scores_pre_post.pdf",
     log:
         "results/logs/plot_scores.log",
+    benchmark:
+        "results/benchmarks/plot_scores.tsv",
     conda:
         ENV_PYTHON
     threads: 1

@@ -16,6 +16,8 @@ rule subtype_samples:
         method="results/subtypes/method.tsv",
     log:
         "results/logs/subtype_samples.log",
+    benchmark:
+        "results/benchmarks/subtype_samples.tsv",
     conda:
         ENV_PYTHON
     threads: 1
@@ -41,6 +43,8 @@ rule plot_subtype_transitions:
         pdf="results/figures/subtype_transitions.pdf",
     log:
         "results/logs/plot_subtype_transitions.log",
+    benchmark:
+        "results/benchmarks/plot_subtype_transitions.tsv",
     conda:
         ENV_PYTHON
     threads: 1

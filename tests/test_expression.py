@@ -1,0 +1,45 @@
+"""Normalised expression and between-biopsy concordance (SIMULATED data)."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from her2het import expression
+
+
+def test_log2cpm_depends_on_the_sample_alone() -> None:
+    c = np.array([[0, 10, 90], [5, 5, 0]])
+    out = expression.log2cpm(c)
+    assert out[0, 2] == np.log2(1e6 * 90.5 / 101)
+    np.testing.assert_array_equal(expression.log2cpm(c[:1]), out[:1])
+
+
+def test_vst_layer_is_log2_like_and_monotone_within_a_sample(small_cohort) -> None:  # type: ignore[no-untyped-def]
+    _, adata = small_cohort
+    v = adata.layers["vst"]
+    assert np.isfinite(v).all() and adata.X is not None
+    counts = adata.layers["counts"][0]
+    order = np.argsort(counts, kind="stable")
+    assert (np.diff(v[0, order]) >= -1e-4).all()
+    assert "VST" in adata.uns["her2het"]["normalisation"]
+
+
+def test_biopsy_concordance_separates_patient_and_biopsy_variance() -> None:
+    rng = np.random.default_rng(0)
+    n_pat, n_gene = 40, 3
+    patient_sd = np.array([1.0, 0.0, 1.0])
+    biopsy_sd = np.array([0.1, 1.0, 1.0])
+    pat = rng.normal(0, 1, (n_pat, n_gene)) * patient_sd
+    x = np.repeat(pat, 2, axis=0) + rng.normal(0, 1, (2 * n_pat, n_gene)) * biopsy_sd
+    obs = pd.DataFrame(
+        {"patient": np.repeat([f"P{i}" for i in range(n_pat)], 2), "timepoint": "pre"},
+        index=[f"S{i}" for i in range(2 * n_pat)],
+    )
+    a = ad.AnnData(X=x.astype(np.float32), obs=obs, var=pd.DataFrame(index=["a", "b", "c"]))
+    a.layers["vst"] = a.X.copy()
+    genes, patients = expression.biopsy_concordance(a)
+    icc = genes.set_index("gene")["icc"]
+    assert icc["a"] > 0.9 and icc["b"] < 0.15 and 0.3 < icc["c"] < 0.7
+    assert len(patients) == n_pat and (patients["n_biopsies"] == 2).all()
