@@ -219,9 +219,10 @@ def test_planted_effects_are_recovered_with_fdr_at_most_10_percent(small_cohort,
 
 def test_null_simulation_calls_at_most_1_percent_of_genes() -> None:
     import yaml
-    from .conftest import REPO
 
     from her2het import cohort
+
+    from .conftest import REPO
 
     demo = simulate.simulate_cohort("small", 11, effects=simulate.NULL_EFFECTS, null_design=True)
     adata = cohort.build_cohort(demo.samples, demo.patients, demo.counts, "test", True)
