@@ -232,3 +232,15 @@ def test_null_simulation_calls_at_most_1_percent_of_genes() -> None:
         table, row = de.run_design(counts, meta, [c], n_cpus=2, shrink=False)[c.id]
         frac = float((table["padj"] < 0.05).sum()) / max(len(table), 1)
         assert frac <= 0.01, (c.id, frac)
+
+
+def test_config_contrasts_repeat_the_schema_default() -> None:
+    """config/config.yaml shows the paper's contrasts; the schema default must be the same set."""
+    import yaml
+
+    from .conftest import REPO, SCHEMAS
+
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["de"]["contrasts"]
+    schema = yaml.safe_load((SCHEMAS / "config.schema.yaml").read_text())
+    default = schema["properties"]["de"]["properties"]["contrasts"]["default"]
+    assert de.parse_contrasts(cfg) == de.parse_contrasts(default)

@@ -95,3 +95,15 @@ def test_reference_centring_needs_every_gene() -> None:
     )
     with pytest.raises(ValueError, match="lack 1 gene"):
         subtype.centre_genes(x, c, "reference", reference=pd.Series({"ESR1": 1.0}))
+
+
+def test_download_checks_sha256_and_leaves_nothing_on_mismatch(tmp_path: Path) -> None:
+    src = tmp_path / "model.csv"
+    _genefu_layout(src, np.random.default_rng(2))
+    good = hashlib.sha256(src.read_bytes()).hexdigest()
+    dest = tmp_path / "out.csv"
+    with pytest.raises(ValueError, match="sha256 is"):
+        subtype.download(src.as_uri(), dest, "1" * 64)
+    assert not dest.exists() and not list(tmp_path.glob("*.part"))
+    subtype.download(src.as_uri(), dest, good)
+    assert subtype.read_genefu_model(dest).table.shape == (50, 5)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -175,11 +176,18 @@ def test_sheets_entry_runs_on_user_files(tiny_dir: Path, tmp_path: Path) -> None
     s = pd.read_csv(data / "samples.tsv", sep="\t")
     s["count_column"] = "lib_" + s["sample"]
     s.to_csv(data / "samples.tsv", sep="\t", index=False)
+    # centroids in genefu's layout fetched from a URL pinned by sha256 (random values, plumbing)
+    from .test_subtype import _genefu_layout
+
+    model = tmp_path / "pam50_model.csv"
+    _genefu_layout(model, np.random.default_rng(4))
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
     write_config(
         tmp_path,
         "input: sheets\nsheets:\n  samples: data/samples.tsv\n  patients: data/patients.tsv\n"
         "  counts: data/counts.csv\n  gene_map: data/genes.tsv\n"
-        "  fish_cells: data/fish_cells.parquet\n",
+        "  fish_cells: data/fish_cells.parquet\n"
+        f"subtype:\n  centroids: {model.as_uri()}\n  sha256: {digest}\n",
     )
     r = run_snakemake(tmp_path, "--cores", "2")
     assert r.returncode == 0, r.stderr[-3000:]
@@ -195,6 +203,13 @@ def test_sheets_entry_runs_on_user_files(tiny_dir: Path, tmp_path: Path) -> None
     areas = pd.read_csv(tmp_path / "results" / "fish" / "areas.tsv", sep="\t")
     assert len(areas) == 2 * adata.n_obs
     assert not (tmp_path / "results" / "fish" / "pattern_validation.tsv").exists()  # no truth
+    method = pd.read_csv(tmp_path / "results" / "subtypes" / "method.tsv", sep="\t")
+    assert "genefu pam50_model.csv layout" in method.set_index("key").loc["centroids", "value"]
+    # the tiny cohort has 1 HET patient with a residual tumour: that contrast is reported, not run
+    de_summary = pd.read_csv(tmp_path / "results" / "de" / "summary.tsv", sep="\t")
+    status = de_summary.set_index("contrast")["status"]
+    assert status["pre_pCR_vs_noPCR"].startswith("ok")
+    assert status["post_vs_pre_HET"].startswith("not tested: only 1 unit")
 
 
 @pytest.mark.parametrize(
@@ -345,7 +360,10 @@ def test_geo_entry_builds_the_cohort(tmp_path: Path) -> None:
     spec = make_spec(tmp_path)
     write_matrix(Path(spec["series_matrix"]))
     write_counts(Path(spec["counts"]))
-    write_config(tmp_path, yaml.safe_dump({"input": "geo", "geo": spec}))
+    # the test matrix has 5 of the 50 PAM50 genes: subtyping is switched off
+    write_config(
+        tmp_path, yaml.safe_dump({"input": "geo", "geo": spec, "subtype": {"enabled": False}})
+    )
     r = run_snakemake(tmp_path, "--cores", "2")
     assert r.returncode == 0, r.stderr[-3000:]
     res = tmp_path / "results"

@@ -134,6 +134,21 @@ def check_sha256(path: str | Path, expected: str | None) -> None:
         raise ValueError(f"{path}: sha256 is {digest}, expected {expected} (subtype.sha256)")
 
 
+def download(url: str, dest: str | Path, sha256: str, timeout: float = 60.0) -> None:
+    """Fetch ``url`` to ``dest``, checking its sha256 first; nothing is left on failure."""
+    import urllib.request
+
+    dest = Path(dest)
+    tmp = dest.with_name(dest.name + ".part")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - pinned by sha256
+            tmp.write_bytes(r.read())
+        check_sha256(tmp, sha256)
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def spearman_to_centroids(y: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Spearman correlation of every row of ``y`` (samples x genes) with every column of ``c``."""
     ry = stats.rankdata(y, axis=1)
@@ -287,7 +302,8 @@ def subtype_cohort(
     if len(present) < min_genes:
         raise ValueError(
             f"only {len(present)} of the {len(wanted)} centroid genes are in the expression data "
-            f"(need {min_genes}); missing e.g. {', '.join(missing[:5])}"
+            f"(need {min_genes}); missing e.g. {', '.join(missing[:5])}. Are the genes symbols? "
+            "Set subtype.enabled: false to skip subtyping"
         )
     m = meta.set_index("sample").loc[expr.index]
     x = expr[present]

@@ -15,7 +15,7 @@ rule build_cohort:
     log:
         "results/logs/build_cohort.log",
     benchmark:
-        "results/benchmarks/build_cohort.tsv",
+        "results/benchmarks/build_cohort.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -42,7 +42,7 @@ rule summarise_cohort:
     log:
         "results/logs/summarise_cohort.log",
     benchmark:
-        "results/benchmarks/summarise_cohort.tsv",
+        "results/benchmarks/summarise_cohort.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -68,7 +68,7 @@ rule plot_sample_flow:
     log:
         "results/logs/plot_sample_flow.log",
     benchmark:
-        "results/benchmarks/plot_sample_flow.tsv",
+        "results/benchmarks/plot_sample_flow.tsv"
     conda:
         ENV_PYTHON
     threads: 1

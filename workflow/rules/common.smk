@@ -132,6 +132,12 @@ def resource_path(path):
     return str(REPO / p)
 
 
+def subtype_url():
+    """The configured centroid URL (None for builtin or a local file)."""
+    c = config["subtype"]["centroids"]
+    return c if c.split("://", 1)[0] in ("http", "https", "file") else None
+
+
 def _validate_analysis():
     """Contrasts, gene-set files and centroids: checked against the sheets before any job."""
     try:
@@ -148,7 +154,13 @@ def _validate_analysis():
             if not Path(resource_path(path)).is_file():
                 raise _config_error(f"scores.gene_sets[{i}]", f"file not found: {path}")
         sub = config["subtype"]
-        if sub["centroids"] != "builtin" and not Path(sub["centroids"]).is_file():
+        if subtype_url():
+            if not sub["sha256"]:
+                raise _config_error(
+                    "subtype.sha256",
+                    "a centroid URL needs the file's sha256 (pinned download)",
+                )
+        elif sub["centroids"] != "builtin" and not Path(sub["centroids"]).is_file():
             raise _config_error(
                 "subtype.centroids", f"file not found: {sub['centroids']}"
             )
@@ -203,7 +215,9 @@ def centroid_inputs(wildcards=None):
     """The centroid file (none for the built-in profile) and optional reference centres."""
     sub = config["subtype"]
     inputs = {}
-    if sub["centroids"] != "builtin":
+    if subtype_url():
+        inputs["centroids"] = "results/resources/centroids.csv"
+    elif sub["centroids"] != "builtin":
         inputs["centroids"] = sub["centroids"]
     if sub["centring"] == "reference":
         inputs["reference"] = sub["reference_centres"]
@@ -355,8 +369,9 @@ def all_targets():
         "results/de/summary.tsv",
         "results/scores/scores.tsv",
         "results/scores/comparisons.tsv",
-        "results/subtypes/samples.tsv",
     ]
+    if config["subtype"]["enabled"]:
+        targets.append("results/subtypes/samples.tsv")
     targets += expand(
         "results/figures/de/volcano_{contrast}.{ext}",
         contrast=list(CONTRASTS),
@@ -364,7 +379,8 @@ def all_targets():
     )
     targets += expand(
         "results/figures/{fig}.{ext}",
-        fig=("scores_groups", "scores_pre_post", "subtype_transitions"),
+        fig=["scores_groups", "scores_pre_post"]
+        + (["subtype_transitions"] if config["subtype"]["enabled"] else []),
         ext=("png", "pdf"),
     )
     if IS_DEMO and COUNTS_FROM == "salmon":

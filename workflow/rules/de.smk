@@ -9,7 +9,7 @@ rule deseq2_fit:
     log:
         "results/logs/deseq2_fit/{design}.log",
     benchmark:
-        "results/benchmarks/deseq2_fit/{design}.tsv",
+        "results/benchmarks/deseq2_fit/{design}.tsv"
     conda:
         ENV_PYTHON
     threads: 2
@@ -32,7 +32,7 @@ rule deseq2_contrast:
     log:
         "results/logs/deseq2_contrast/{contrast}.log",
     benchmark:
-        "results/benchmarks/deseq2_contrast/{contrast}.tsv",
+        "results/benchmarks/deseq2_contrast/{contrast}.tsv"
     conda:
         ENV_PYTHON
     threads: 2
@@ -58,7 +58,7 @@ rule de_summary:
     log:
         "results/logs/de_summary.log",
     benchmark:
-        "results/benchmarks/de_summary.tsv",
+        "results/benchmarks/de_summary.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -84,7 +84,7 @@ rule plot_volcano:
     log:
         "results/logs/plot_volcano/{contrast}.log",
     benchmark:
-        "results/benchmarks/plot_volcano/{contrast}.tsv",
+        "results/benchmarks/plot_volcano/{contrast}.tsv"
     conda:
         ENV_PYTHON
     threads: 1

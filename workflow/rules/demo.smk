@@ -25,7 +25,7 @@ rule simulate_demo:
     log:
         "results/logs/simulate_demo.log",
     benchmark:
-        "results/benchmarks/simulate_demo.tsv",
+        "results/benchmarks/simulate_demo.tsv"
     conda:
         ENV_PYTHON
     threads: 1

@@ -9,7 +9,7 @@ rule normalise_expression:
     log:
         "results/logs/normalise_expression.log",
     benchmark:
-        "results/benchmarks/normalise_expression.tsv",
+        "results/benchmarks/normalise_expression.tsv"
     conda:
         ENV_PYTHON
     threads: 2
@@ -33,7 +33,7 @@ rule biopsy_concordance:
     log:
         "results/logs/biopsy_concordance.log",
     benchmark:
-        "results/benchmarks/biopsy_concordance.tsv",
+        "results/benchmarks/biopsy_concordance.tsv"
     conda:
         ENV_PYTHON
     threads: 1

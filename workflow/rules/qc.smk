@@ -17,7 +17,7 @@ rule qc_samples:
     log:
         "results/logs/qc_samples.log",
     benchmark:
-        "results/benchmarks/qc_samples.tsv",
+        "results/benchmarks/qc_samples.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -44,7 +44,7 @@ rule plot_qc:
     log:
         "results/logs/plot_qc.log",
     benchmark:
-        "results/benchmarks/plot_qc.tsv",
+        "results/benchmarks/plot_qc.tsv"
     conda:
         ENV_PYTHON
     threads: 1

@@ -15,7 +15,7 @@ rule score_gene_sets:
     log:
         "results/logs/score_gene_sets.log",
     benchmark:
-        "results/benchmarks/score_gene_sets.tsv",
+        "results/benchmarks/score_gene_sets.tsv"
     conda:
         ENV_PYTHON
     threads: 2
@@ -41,7 +41,7 @@ rule compare_scores:
     log:
         "results/logs/compare_scores.log",
     benchmark:
-        "results/benchmarks/compare_scores.tsv",
+        "results/benchmarks/compare_scores.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -73,7 +73,7 @@ rule plot_scores:
     log:
         "results/logs/plot_scores.log",
     benchmark:
-        "results/benchmarks/plot_scores.tsv",
+        "results/benchmarks/plot_scores.tsv"
     conda:
         ENV_PYTHON
     threads: 1

@@ -1,6 +1,24 @@
 # PAM50-like intrinsic subtypes (nearest centroid, Spearman) and pre -> post subtype shifts.
 
 
+rule download_centroids:
+    output:
+        csv="results/resources/centroids.csv",
+    log:
+        "results/logs/download_centroids.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    params:
+        url=subtype_url(),
+        sha256=config["subtype"]["sha256"],
+    script:
+        "../scripts/download_centroids.py"
+
+
 rule subtype_samples:
     input:
         unpack(centroid_inputs),
@@ -17,7 +35,7 @@ rule subtype_samples:
     log:
         "results/logs/subtype_samples.log",
     benchmark:
-        "results/benchmarks/subtype_samples.tsv",
+        "results/benchmarks/subtype_samples.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -44,7 +62,7 @@ rule plot_subtype_transitions:
     log:
         "results/logs/plot_subtype_transitions.log",
     benchmark:
-        "results/benchmarks/plot_subtype_transitions.tsv",
+        "results/benchmarks/plot_subtype_transitions.tsv"
     conda:
         ENV_PYTHON
     threads: 1
