@@ -271,7 +271,7 @@ def compare_pre_post(
 def compare_scores(
     scores: pd.DataFrame,
     meta: pd.DataFrame,
-    groups: Sequence[str] = ("nonHET/pCR", "nonHET/no-pCR", "HET/no-pCR"),
+    groups: Sequence[str] | None = None,
     strata: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """All score comparisons in one tidy table (:data:`COMPARISON_COLUMNS`).
@@ -285,8 +285,16 @@ def compare_scores(
       ``effect`` the median paired difference, ``effect_size`` the matched-pairs rank-biserial
       correlation (positive when scores rise after treatment).
 
+    ``groups`` defaults to every patient group present, in the order of
+    :data:`her2het.cohort.GROUP_ORDER`; ``strata`` to all, non-HET and HET patients.
+
     ``padj``: Benjamini-Hochberg across the scores within each family.
     """
+    if groups is None:
+        from her2het.cohort import GROUP_ORDER
+
+        present = set(meta["group"].astype(str))
+        groups = [g for g in GROUP_ORDER if g in present] + sorted(present - set(GROUP_ORDER))
     if strata is None:
         strata = {
             "all": list(groups),
