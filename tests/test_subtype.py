@@ -107,3 +107,15 @@ def test_download_checks_sha256_and_leaves_nothing_on_mismatch(tmp_path: Path) -
     assert not dest.exists() and not list(tmp_path.glob("*.part"))
     subtype.download(src.as_uri(), dest, good)
     assert subtype.read_genefu_model(dest).table.shape == (50, 5)
+
+
+def test_transition_figure_has_one_row_per_subtype() -> None:
+    from her2het.plots_expression import plot_subtype_transitions
+
+    t = pd.DataFrame(
+        {"group": ["nonHET/no-pCR"] * 2, "subtype_pre": ["Her2", "LumA"], "subtype_post": ["LumA", "LumA"], "n": [3, 2]}
+    )  # fmt: skip
+    fig = plot_subtype_transitions(t, centroids="built-in", data_source="SIMULATED test")
+    ax = fig.axes[0]
+    assert [lab.get_text() for lab in ax.get_yticklabels()] == list(G.SUBTYPES)
+    assert ax.images[0].get_array().sum() == 5

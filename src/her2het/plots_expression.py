@@ -174,7 +174,7 @@ def plot_subtype_transitions(
     )
     for ax, g in zip(axes.flat, groups, strict=True):
         t = transitions[transitions["group"] == g]
-        levels = order + sorted(set(t["subtype_pre"]) | set(t["subtype_post"]) - set(order))
+        levels = order + sorted((set(t["subtype_pre"]) | set(t["subtype_post"])) - set(order))
         m = t.pivot_table(
             index="subtype_pre", columns="subtype_post", values="n", aggfunc="sum", fill_value=0
         ).reindex(index=levels, columns=levels, fill_value=0)
