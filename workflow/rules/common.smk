@@ -199,7 +199,7 @@ def design_fit(wildcards):
 def design_contrasts(wildcards):
     """Config specs of the contrasts sharing a design (the first one defines it)."""
     return [
-        s
+        {k: v for k, v in s.items() if k != "description"}  # editing text never refits
         for s in config["de"]["contrasts"]
         if de.design_key(CONTRASTS[str(s["id"])]) == wildcards.design
     ]

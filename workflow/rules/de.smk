@@ -41,7 +41,9 @@ rule deseq2_contrast:
         runtime=30,
     params:
         spec=contrast_spec,
-        de=config["de"],
+        alpha=config["de"]["alpha"],
+        shrink=config["de"]["shrink"],
+        t_test=config["de"]["t_test"],
     script:
         "../scripts/deseq2_contrast.py"
 

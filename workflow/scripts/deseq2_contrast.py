@@ -15,9 +15,9 @@ with open(snakemake.input.fit, "rb") as fh:
 table, row = de.test(
     fitted,
     contrast,
-    alpha=p.de["alpha"],
-    shrink=p.de["shrink"],
-    t_test=p.de["t_test"],
+    alpha=p.alpha,
+    shrink=p.shrink,
+    t_test=p.t_test,
     n_cpus=snakemake.threads,
 )
 table.to_csv(
