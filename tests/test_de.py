@@ -81,6 +81,7 @@ def test_interaction_contrast_is_the_difference_of_within_group_effects() -> Non
         (dict(interaction="HET"), "interaction needs paired: true"),
         (dict(level="sample"), "needs paired: true"),
         (dict(target=0), "reference and target are the same level"),
+        (dict(subset={}), "patient P1 has samples at several timepoints"),
     ],
 )
 def test_contrast_errors_name_the_problem(spec: dict[str, object], message: str) -> None:

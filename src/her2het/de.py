@@ -50,7 +50,6 @@ import numpy as np
 import pandas as pd
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-COLLAPSED_COLUMNS = ("unit", "patient", "n_samples", "samples")
 
 
 def as_level(value: Any) -> str:
@@ -182,6 +181,13 @@ def check_contrast(contrast: Contrast, meta: pd.DataFrame) -> str | None:
             lv = sorted(set(level_series(sub[contrast.interaction])) - {""})
             if len(lv) != 2:
                 return f"interaction column {contrast.interaction!r} must have two levels, has {lv}"
+    if not contrast.paired and "timepoint" in sub.columns and contrast.variable != "timepoint":
+        several = sub.groupby("patient")["timepoint"].nunique()
+        if (several > 1).any():
+            return (
+                f"patient {several[several > 1].index[0]} has samples at several timepoints in "
+                "this subset; restrict subset.timepoint or use paired: true"
+            )
     if contrast.paired and "patient" in contrast.blocking:
         return "paired already blocks on patient; remove 'patient' from blocking"
     return None
@@ -312,7 +318,8 @@ def build_design(contrast: Contrast, counts: pd.DataFrame, meta: pd.DataFrame) -
             note = f"{dropped} patient(s) not seen at every {contrast.variable} level left out"
     c = counts.loc[sub.index]
     if contrast.level == "patient":
-        by = ["patient"] if contrast.variable == "patient" else ["patient", contrast.variable]
+        by = list(dict.fromkeys(["patient", "timepoint", contrast.variable]))
+        by = [b for b in by if b in sub.columns]
         c, units = collapse(c, sub, by)
     else:
         units = sub.copy()
