@@ -257,6 +257,40 @@ def test_bad_input_stops_before_any_job_with_one_line(
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            "de:\n  contrasts:\n    - {id: x, variable: HET, reference: 0, target: 2}\n",
+            "key 'de.contrasts[0] (id x)': target level '2' of 'HET' does not occur",
+        ),
+        (
+            "de:\n  contrasts:\n    - {id: x, variable: ER, reference: neg, target: pos}\n",
+            "key 'de.contrasts[0] (id x)': variable 'ER' is not a sample or patient column",
+        ),
+        (
+            "scores:\n  gene_sets: [bad.gmt]\n",
+            "key 'scores.gene_sets[0]': bad.gmt, line 2: a GMT line needs a name",
+        ),
+        (
+            "subtype:\n  centroids: https://example.org/pam50_model.csv\n",
+            "key 'subtype.sha256': a centroid URL needs the file's sha256",
+        ),
+    ],
+    ids=["contrast-missing-level", "contrast-missing-column", "bad-gmt", "url-without-sha256"],
+)
+def test_analysis_config_errors_stop_before_any_job(
+    tmp_path: Path, extra: str, expected: str
+) -> None:
+    (tmp_path / "bad.gmt").write_text("A\tdesc\tERBB2\tGRB7\nB only\n")
+    write_config(tmp_path, "input: demo\ndemo:\n  size: tiny\n" + extra)
+    r = run_snakemake(tmp_path, "--cores", "1")
+    assert r.returncode != 0
+    lines = [x for x in r.stderr.strip().splitlines() if x.strip()]
+    assert len(lines) == 1 and expected in lines[0], r.stderr
+    assert not (tmp_path / "results").exists()
+
+
 @pytest.mark.e2e
 def test_single_end_demo_through_salmon(tmp_path: Path) -> None:
     write_config(

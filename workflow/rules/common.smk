@@ -5,7 +5,7 @@ from pathlib import Path
 import shlex
 import sys
 
-from her2het import de, sheets, simulate
+from her2het import de, scores, sheets, simulate
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 ENV_PYTHON = "../../envs/python.yaml"
@@ -153,6 +153,10 @@ def _validate_analysis():
         for i, path in enumerate(config["scores"]["gene_sets"]):
             if not Path(resource_path(path)).is_file():
                 raise _config_error(f"scores.gene_sets[{i}]", f"file not found: {path}")
+            try:
+                scores.read_gmt(resource_path(path))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise _config_error(f"scores.gene_sets[{i}]", exc) from None
         sub = config["subtype"]
         if subtype_url():
             if not sub["sha256"]:
