@@ -43,3 +43,17 @@ def test_biopsy_concordance_separates_patient_and_biopsy_variance() -> None:
     icc = genes.set_index("gene")["icc"]
     assert icc["a"] > 0.9 and icc["b"] < 0.15 and 0.3 < icc["c"] < 0.7
     assert len(patients) == n_pat and (patients["n_biopsies"] == 2).all()
+
+
+def test_load_de_reads_every_contrast(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import her2het
+
+    (tmp_path / "de" / "contrasts").mkdir(parents=True)
+    pd.DataFrame({"contrast": ["a"], "status": ["ok"]}).to_csv(
+        tmp_path / "de" / "summary.tsv", sep="\t", index=False
+    )
+    pd.DataFrame({"gene": ["ERBB2"], "padj": [0.01]}).to_csv(
+        tmp_path / "de" / "contrasts" / "a.tsv", sep="\t", index=False
+    )
+    tables, summary = her2het.load_de(str(tmp_path))
+    assert list(tables) == ["a"] and tables["a"].loc[0, "gene"] == "ERBB2"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_cohort"]
+__all__ = ["__version__", "load_cohort", "load_expression", "load_de"]
 
 
 def load_cohort(path: str = "results/cohort/cohort.h5ad"):  # type: ignore[no-untyped-def]
@@ -15,3 +15,24 @@ def load_cohort(path: str = "results/cohort/cohort.h5ad"):  # type: ignore[no-un
     import anndata as ad
 
     return ad.read_h5ad(path)
+
+
+def load_expression(path: str = "results/expression/expression.h5ad"):  # type: ignore[no-untyped-def]
+    """Open the normalised cohort (VST in ``X`` and ``layers['vst']``, ``layers['log2cpm']``)."""
+    import anndata as ad
+
+    return ad.read_h5ad(path)
+
+
+def load_de(results: str = "results"):  # type: ignore[no-untyped-def]
+    """Every contrast's DE table, keyed by contrast id, and the summary table."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    root = Path(results) / "de"
+    summary = pd.read_csv(root / "summary.tsv", sep="\t", keep_default_na=False)
+    tables = {
+        c: pd.read_csv(root / "contrasts" / f"{c}.tsv", sep="\t") for c in summary["contrast"]
+    }
+    return tables, summary
