@@ -2,6 +2,7 @@
 # constraints and the input functions used by the stage files.
 from pathlib import Path
 
+import re
 import shlex
 import sys
 
@@ -179,9 +180,6 @@ def _validate_analysis():
 
 
 CONTRASTS = {c.id: c for c in _validate_analysis()}
-DESIGNS = {}
-for _c in CONTRASTS.values():
-    DESIGNS.setdefault(de.design_key(_c), []).append(_c.id)
 IS_DEMO = config["input"] == "demo"
 COUNTS_FROM = _counts_from(config)
 SAMPLE_IDS = SAMPLES["sample"].tolist()
@@ -191,7 +189,7 @@ FASTQ = sheets.fastq_lanes(SAMPLES) if COUNTS_FROM == "salmon" else {}
 wildcard_constraints:
     sample=sheets.SAFE_ID,
     patient=sheets.SAFE_ID,
-    contrast="|".join(CONTRASTS) or "no-contrast",
+    contrast="|".join(re.escape(c) for c in CONTRASTS) or "no-contrast",
     design="design_[0-9a-f]+",
 
 
