@@ -16,6 +16,12 @@ import pandas as pd
 GROUP_ORDER: tuple[str, ...] = ("nonHET/pCR", "nonHET/no-pCR", "HET/pCR", "HET/no-pCR")
 
 
+def ordered_groups(present: set[str] | list[str]) -> list[str]:
+    """Groups present, in :data:`GROUP_ORDER` first, then any other label sorted."""
+    seen = {str(g) for g in present}
+    return [g for g in GROUP_ORDER if g in seen] + sorted(seen - set(GROUP_ORDER))
+
+
 def patient_groups(patients: pd.DataFrame) -> pd.Series:
     """The paper's patient groups from HET and pCR (``pCR``/``no-pCR`` when HET is unknown)."""
     resp = np.where(patients["pCR"].astype(int) == 1, "pCR", "no-pCR")
@@ -68,8 +74,7 @@ def summarise_cohort(obs: pd.DataFrame, data_source: str) -> pd.DataFrame:
     """
     pts = obs.drop_duplicates("patient").set_index("patient")
     rows = []
-    groups = [g for g in GROUP_ORDER if g in set(pts["group"])]
-    groups += sorted(set(pts["group"]) - set(groups))
+    groups = ordered_groups(set(pts["group"]))
     for name in [*groups, "all"]:
         p = pts if name == "all" else pts[pts["group"] == name]
         s = obs[obs["patient"].isin(p.index)]

@@ -594,7 +594,11 @@ def test(
     header-only table and its reason in ``status``.
     """
     data = fitted.data
-    reason = fitted.reasons.get(contrast.id, estimability(data, contrast))
+    reason = (
+        fitted.reasons[contrast.id]
+        if contrast.id in fitted.reasons
+        else estimability(data, contrast)
+    )
     if reason is not None or fitted.dds is None:
         t = empty_results(data)
         return t, summarise(contrast, data, t, alpha=alpha, status=f"not tested: {reason}")

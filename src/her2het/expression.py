@@ -97,7 +97,7 @@ def biopsy_concordance(
     """
     obs = adata.obs
     pre = obs[(obs["timepoint"].astype(str) == "pre")]
-    multi = pre.groupby("patient", observed=True).filter(lambda g: len(g) >= 2)
+    multi = pre[pre.groupby("patient", observed=True)["patient"].transform("size") >= 2]
     gene_cols = ["gene", "mean", "sd_between_patients", "sd_within_patient", "icc"]
     pat_cols = ["patient", "n_biopsies", "spearman_r"]
     if multi.empty:

@@ -9,13 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from her2het.cohort import GROUP_ORDER
+from her2het.cohort import ordered_groups
 from her2het.plots import COLUMN_WIDTH_IN, GROUP_COLOURS, _data_note, plt
 from her2het.scores import patient_scores
-
-
-def _groups(present: set[str]) -> list[str]:
-    return [g for g in GROUP_ORDER if g in present] + sorted(present - set(GROUP_ORDER))
 
 
 def plot_volcano(
@@ -104,7 +100,7 @@ def plot_score_groups(
     cols = _score_cols(scores)
     pts = patient_scores(scores, obs)
     pre = pts[pts["timepoint"] == "pre"]
-    groups = _groups(set(pre["group"].astype(str)))
+    groups = ordered_groups(set(pre["group"].astype(str)))
     fig, axes = _grid(len(cols))
     rng = np.random.default_rng(0)
     for ax, col in zip(axes.flat, cols, strict=False):
@@ -164,7 +160,7 @@ def plot_subtype_transitions(
 ) -> plt.Figure:
     """Pre x post subtype count matrices, one panel per patient group."""
     order = ["LumA", "LumB", "Her2", "Basal", "Normal"]
-    groups = _groups(set(transitions["group"].astype(str))) or ["(no paired patients)"]
+    groups = ordered_groups(set(transitions["group"].astype(str))) or ["(no paired patients)"]
     fig, axes = plt.subplots(
         1,
         len(groups),

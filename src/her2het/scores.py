@@ -291,10 +291,9 @@ def compare_scores(
     ``padj``: Benjamini-Hochberg across the scores within each family.
     """
     if groups is None:
-        from her2het.cohort import GROUP_ORDER
+        from her2het.cohort import ordered_groups
 
-        present = set(meta["group"].astype(str))
-        groups = [g for g in GROUP_ORDER if g in present] + sorted(present - set(GROUP_ORDER))
+        groups = ordered_groups(set(meta["group"].astype(str)))
     if strata is None:
         strata = {
             "all": list(groups),

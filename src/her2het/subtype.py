@@ -323,8 +323,7 @@ def subtype_cohort(
     ypre = y[pre].groupby(m.loc[pre, "patient"].astype(str).to_numpy()).mean()
     pcalls = classify(ypre, centroids, n_bootstrap=0)
     rows = []
-    for pt, grp in m.groupby("patient", sort=True, observed=True):
-        s = samples[samples["patient"] == pt]
+    for pt, s in samples.groupby("patient", sort=True, observed=True):
         pre_calls = s.loc[s["timepoint"] == "pre", "subtype"].tolist()
         post_calls = s.loc[s["timepoint"] == "post", "subtype"].tolist()
         sp = pcalls.loc[str(pt), "subtype"] if str(pt) in pcalls.index else ""
@@ -332,7 +331,7 @@ def subtype_cohort(
         rows.append(
             {
                 "patient": pt,
-                "group": grp["group"].iloc[0],
+                "group": s["group"].iloc[0],
                 "subtype_pre": sp,
                 "biopsy_calls": ";".join(pre_calls),
                 "biopsies_concordant": len(set(pre_calls)) <= 1,
@@ -373,13 +372,3 @@ def method_table(method: Mapping[str, object]) -> pd.DataFrame:
         return str(v)
 
     return pd.DataFrame({"key": list(method), "value": [fmt(v) for v in method.values()]})
-
-
-def expected_mix_from_config(mix: Mapping[str, float] | None) -> dict[str, float] | None:
-    """Validate a configured subtype mix (non-negative weights, known names are not required)."""
-    if not mix:
-        return None
-    out = {str(k): float(v) for k, v in mix.items()}
-    if any(v < 0 for v in out.values()) or sum(out.values()) <= 0:
-        raise ValueError("subtype.expected_mix needs non-negative weights with a positive sum")
-    return out

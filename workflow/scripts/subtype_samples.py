@@ -25,7 +25,7 @@ samples, patients, transitions, method = subtype.subtype_cohort(
     meta,
     centroids,
     centring=cfg["centring"],
-    expected_mix=subtype.expected_mix_from_config(cfg["expected_mix"]),
+    expected_mix=cfg["expected_mix"],
     scale=cfg["scale"],
     iterate=cfg["iterate"],
     reference=reference,
