@@ -22,6 +22,7 @@ include: "workflow/rules/expression.smk"
 include: "workflow/rules/de.smk"
 include: "workflow/rules/scores.smk"
 include: "workflow/rules/subtype.smk"
+include: "workflow/rules/outcome.smk"
 
 
 rule all:

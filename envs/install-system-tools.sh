@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the command-line tools the workflow calls, from the distribution's package registry.
-#   salmon: RNA-seq quantifier for the FASTQ entry point.
+#   salmon:   RNA-seq quantifier for the FASTQ entry point.
+#   chromium: headless browser; the test suite opens the HTML report in it (not needed to run).
 # As root (or with passwordless sudo) on Debian/Ubuntu the packages are installed with apt-get.
 # Without root, install them into a conda environment instead: conda env create -f envs/salmon.yaml
 # and put its bin/ on PATH (or run snakemake with --software-deployment-method conda).
 set -euo pipefail
-TOOLS=(salmon)
+TOOLS=(salmon chromium)
 missing=()
 for t in "${TOOLS[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
 if [ ${#missing[@]} -eq 0 ]; then
@@ -24,4 +25,4 @@ fi
 echo "WARNING: missing system tools: ${missing[*]} (no root/apt-get here)." >&2
 echo "  Install them with conda: conda env create -f envs/salmon.yaml, then add its bin/ to PATH," >&2
 echo "  or run snakemake with --software-deployment-method conda. The count-matrix and demo" >&2
-echo "  entries do not need them." >&2
+echo "  entries do not need salmon; only the report test needs chromium." >&2

@@ -6,7 +6,7 @@ import re
 import shlex
 import sys
 
-from her2het import de, scores, sheets, simulate
+from her2het import de, outcome, scores, sheets, simulate
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 ENV_PYTHON = "../../envs/python.yaml"
@@ -139,6 +139,12 @@ def subtype_url():
     return c if c.split("://", 1)[0] in ("http", "https", "file") else None
 
 
+def _has_fish():
+    return config["input"] == "demo" or (
+        config["input"] == "sheets" and bool(config["sheets"]["fish_cells"])
+    )
+
+
 def _validate_analysis():
     """Contrasts, gene-set files and centroids: checked against the sheets before any job."""
     try:
@@ -173,6 +179,25 @@ def _validate_analysis():
             raise _config_error(
                 "subtype.reference_centres", "centring 'reference' needs this table"
             )
+        if config["outcome"]["score_method"] not in config["scores"]["methods"]:
+            raise _config_error(
+                "outcome.score_method",
+                f"{config['outcome']['score_method']!r} is not in scores.methods",
+            )
+        set_names = [
+            s.name
+            for path in config["scores"]["gene_sets"]
+            for s in scores.read_gmt(resource_path(path))
+        ]
+        columns = outcome.expected_columns(
+            list(PATIENTS.columns),
+            config["outcome"]["genes"],
+            set_names,
+            subtype=config["subtype"]["enabled"],
+            fish=_has_fish(),
+        )
+        for key, message in outcome.check_outcome_config(config["outcome"], columns):
+            raise _config_error(key, message)
         return contrasts
     except sheets.InputError as exc:
         print(f"Invalid input: {exc}", file=sys.stderr)
@@ -339,9 +364,31 @@ def fish_inputs(wildcards=None):
     return {"cells": cells, **sheet_inputs()}
 
 
-HAS_FISH = IS_DEMO or (
-    config["input"] == "sheets" and bool(config["sheets"]["fish_cells"])
-)
+HAS_FISH = _has_fish()
+
+
+def patient_table_inputs(wildcards=None):
+    """Sheets, plus subtype calls and FISH sample scores when those stages run."""
+    inputs = dict(sheet_inputs())
+    if config["subtype"]["enabled"]:
+        inputs["subtypes"] = "results/subtypes/patients.tsv"
+    if HAS_FISH:
+        inputs["fish"] = "results/fish/samples.tsv"
+    return inputs
+
+
+def outcome_targets():
+    """Tables of the response and outcome stage."""
+    targets = [
+        "results/outcome/patients.tsv",
+        "results/outcome/associations.tsv",
+        "results/outcome/logistic_terms.tsv",
+    ]
+    if config["outcome"]["survival"]["enabled"]:
+        targets.append("results/outcome/cox_terms.tsv")
+    return targets
+
+
 FISH_FIGURES = ["ratio_distributions", "het_prevalence", "pre_post"] + (
     ["spatial_patterns"] if config["fish"]["spatial_pattern"]["enabled"] else []
 )
@@ -385,6 +432,7 @@ def all_targets():
         + (["subtype_transitions"] if config["subtype"]["enabled"] else []),
         ext=("png", "pdf"),
     )
+    targets += outcome_targets()
     if IS_DEMO and COUNTS_FROM == "salmon":
         targets.append("results/quant/truth_comparison.tsv")
     if IS_DEMO and config["fish"]["spatial_pattern"]["enabled"]:

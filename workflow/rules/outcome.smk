@@ -1,0 +1,115 @@
+# Response and outcome at patient level: the patient table, association tests, logistic models
+# for pCR and survival models.
+
+
+rule build_patient_table:
+    input:
+        unpack(patient_table_inputs),
+        expression="results/expression/expression.h5ad",
+        scores="results/scores/scores.tsv",
+    output:
+        table=report(
+            "results/outcome/patients.tsv",
+            caption="../report/outcome_patients.rst",
+            category="7. Response and outcome",
+        ),
+    log:
+        "results/logs/build_patient_table.log",
+    benchmark:
+        "results/benchmarks/build_patient_table.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: max(1000, int(4 * input.size_mb)),
+        runtime=10,
+    params:
+        genes=config["outcome"]["genes"],
+        score_method=config["outcome"]["score_method"],
+    script:
+        "../scripts/build_patient_table.py"
+
+
+rule association_tests:
+    input:
+        table="results/outcome/patients.tsv",
+        patients=sheet_inputs()["patients"],
+    output:
+        table=report(
+            "results/outcome/associations.tsv",
+            caption="../report/outcome_associations.rst",
+            category="7. Response and outcome",
+        ),
+    log:
+        "results/logs/association_tests.log",
+    benchmark:
+        "results/benchmarks/association_tests.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        n_permutations=config["outcome"]["n_permutations"],
+    script:
+        "../scripts/association_tests.py"
+
+
+rule logistic_models:
+    input:
+        table="results/outcome/patients.tsv",
+    output:
+        terms=report(
+            "results/outcome/logistic_terms.tsv",
+            caption="../report/outcome_logistic.rst",
+            category="7. Response and outcome",
+        ),
+        models="results/outcome/logistic_models.tsv",
+    log:
+        "results/logs/logistic_models.log",
+    benchmark:
+        "results/benchmarks/logistic_models.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        logistic=config["outcome"]["logistic"],
+    script:
+        "../scripts/logistic_models.py"
+
+
+rule survival_models:
+    input:
+        table="results/outcome/patients.tsv",
+    output:
+        km_curves="results/outcome/km_curves.tsv",
+        km_at_risk="results/outcome/km_at_risk.tsv",
+        logrank=report(
+            "results/outcome/logrank.tsv",
+            caption="../report/outcome_logrank.rst",
+            category="7. Response and outcome",
+        ),
+        cox_terms=report(
+            "results/outcome/cox_terms.tsv",
+            caption="../report/outcome_cox.rst",
+            category="7. Response and outcome",
+        ),
+        cox_models="results/outcome/cox_models.tsv",
+    log:
+        "results/logs/survival_models.log",
+    benchmark:
+        "results/benchmarks/survival_models.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        survival=config["outcome"]["survival"],
+    script:
+        "../scripts/survival_models.py"
