@@ -23,6 +23,7 @@ include: "workflow/rules/de.smk"
 include: "workflow/rules/scores.smk"
 include: "workflow/rules/subtype.smk"
 include: "workflow/rules/outcome.smk"
+include: "workflow/rules/paper.smk"
 
 
 rule all:

@@ -377,6 +377,52 @@ def patient_table_inputs(wildcards=None):
     return inputs
 
 
+# Paper figure rule -> what it shows (file results/figures/paper/<rule>_<what>.png)
+PAPER_FIGURES = {
+    "fig1": "cohort",
+    "fig2": "erbb2_by_group",
+    "fig3": "het",
+    "fig4": "pre_post",
+    "fig5": "immune",
+    "fig6": "outcome",
+}
+
+
+def findings_inputs(wildcards=None):
+    """Optional tables of the findings check: FISH pre/post and subtype transitions."""
+    inputs = {}
+    if HAS_FISH:
+        inputs["fish_pre_post"] = "results/fish/pre_post.tsv"
+    if config["subtype"]["enabled"]:
+        inputs["transitions"] = "results/subtypes/transitions.tsv"
+    return inputs
+
+
+def fig4_inputs(wildcards=None):
+    """Subtype transitions for fig4, when subtyping runs."""
+    if config["subtype"]["enabled"]:
+        return {"transitions": "results/subtypes/transitions.tsv"}
+    return {}
+
+
+def survival_inputs(wildcards=None):
+    """Survival tables for fig6, when survival models run."""
+    if not config["outcome"]["survival"]["enabled"]:
+        return {}
+    names = ("cox_terms", "km_curves", "km_at_risk", "logrank")
+    return {n: f"results/outcome/{n}.tsv" for n in names}
+
+
+def paper_targets():
+    """fig1 ... fig6 (PNG and PDF) and the findings table."""
+    figs = [
+        f"results/figures/paper/{k}_{v}.{ext}"
+        for k, v in PAPER_FIGURES.items()
+        for ext in ("png", "pdf")
+    ]
+    return figs + ["results/paper/findings.tsv"]
+
+
 def outcome_targets():
     """Tables of the response and outcome stage."""
     targets = [
@@ -432,7 +478,7 @@ def all_targets():
         + (["subtype_transitions"] if config["subtype"]["enabled"] else []),
         ext=("png", "pdf"),
     )
-    targets += outcome_targets()
+    targets += outcome_targets() + paper_targets()
     if IS_DEMO and COUNTS_FROM == "salmon":
         targets.append("results/quant/truth_comparison.tsv")
     if IS_DEMO and config["fish"]["spatial_pattern"]["enabled"]:

@@ -1,0 +1,138 @@
+# Paper figures fig1 ... fig6 (each tied to a finding of the reproduced study), the findings
+# table, and the `paper` target that builds them all.
+
+
+rule paper_findings:
+    input:
+        unpack(findings_inputs),
+        associations="results/outcome/associations.tsv",
+        patients="results/outcome/patients.tsv",
+        de_summary="results/de/summary.tsv",
+    output:
+        table=report(
+            "results/paper/findings.tsv",
+            caption="../report/paper_findings.rst",
+            category="8. Paper figures",
+        ),
+    log:
+        "results/logs/paper_findings.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/paper_findings.py"
+
+
+rule fig1:
+    input:
+        summary="results/cohort/summary.tsv",
+        qc="results/qc/samples.tsv",
+        variance="results/qc/pca_variance.tsv",
+        obs="results/cohort/sample_metadata.tsv",
+    output:
+        png=report(
+            "results/figures/paper/fig1_cohort.png",
+            caption="../report/fig1.rst",
+            category="8. Paper figures",
+        ),
+        pdf="results/figures/paper/fig1_cohort.pdf",
+    log:
+        "results/logs/fig1.log",
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        dpi=config["report"]["figure_dpi"],
+        data_source=data_source(),
+        endpoint=config["outcome"]["survival"]["endpoint"],
+    script:
+        "../scripts/plot_paper_figure.py"
+
+
+use rule fig1 as fig2 with:
+    input:
+        patients="results/outcome/patients.tsv",
+        associations="results/outcome/associations.tsv",
+    output:
+        png=report(
+            "results/figures/paper/fig2_erbb2_by_group.png",
+            caption="../report/fig2.rst",
+            category="8. Paper figures",
+        ),
+        pdf="results/figures/paper/fig2_erbb2_by_group.pdf",
+    log:
+        "results/logs/fig2.log",
+
+
+use rule fig1 as fig3 with:
+    input:
+        patients="results/outcome/patients.tsv",
+        associations="results/outcome/associations.tsv",
+    output:
+        png=report(
+            "results/figures/paper/fig3_het.png",
+            caption="../report/fig3.rst",
+            category="8. Paper figures",
+        ),
+        pdf="results/figures/paper/fig3_het.pdf",
+    log:
+        "results/logs/fig3.log",
+
+
+use rule fig1 as fig4 with:
+    input:
+        unpack(fig4_inputs),
+        patients="results/outcome/patients.tsv",
+        associations="results/outcome/associations.tsv",
+        de_summary="results/de/summary.tsv",
+    output:
+        png=report(
+            "results/figures/paper/fig4_pre_post.png",
+            caption="../report/fig4.rst",
+            category="8. Paper figures",
+        ),
+        pdf="results/figures/paper/fig4_pre_post.pdf",
+    log:
+        "results/logs/fig4.log",
+
+
+use rule fig1 as fig5 with:
+    input:
+        patients="results/outcome/patients.tsv",
+        associations="results/outcome/associations.tsv",
+    output:
+        png=report(
+            "results/figures/paper/fig5_immune.png",
+            caption="../report/fig5.rst",
+            category="8. Paper figures",
+        ),
+        pdf="results/figures/paper/fig5_immune.pdf",
+    log:
+        "results/logs/fig5.log",
+
+
+use rule fig1 as fig6 with:
+    input:
+        unpack(survival_inputs),
+        logistic_terms="results/outcome/logistic_terms.tsv",
+    output:
+        png=report(
+            "results/figures/paper/fig6_outcome.png",
+            caption="../report/fig6.rst",
+            category="8. Paper figures",
+        ),
+        pdf="results/figures/paper/fig6_outcome.pdf",
+    log:
+        "results/logs/fig6.log",
+
+
+rule paper:
+    default_target: False
+    input:
+        paper_targets(),
