@@ -179,3 +179,24 @@ def _sign_test(k: int, m: int) -> float:
     from scipy.stats import binomtest
 
     return float(binomtest(k, k + m).pvalue) if k + m else np.nan
+
+
+def findings_from_files(
+    associations: str,
+    patients: str,
+    de_summary: str,
+    *,
+    fish_pre_post: str | None = None,
+    transitions: str | None = None,
+) -> pd.DataFrame:
+    """:func:`findings` from the workflow's result files (optional ones may be None)."""
+    ids = {"sep": "\t", "dtype": {"patient": str}}
+    return findings(
+        pd.read_csv(associations, sep="\t"),
+        pd.read_csv(patients, **ids),
+        de_summary=pd.read_csv(de_summary, sep="\t"),
+        fish_pre_post=pd.read_csv(fish_pre_post, **ids) if fish_pre_post else None,
+        transitions=(
+            pd.read_csv(transitions, sep="\t", keep_default_na=False) if transitions else None
+        ),
+    )

@@ -2,20 +2,14 @@
 
 import sys
 
-import pandas as pd
-
-from her2het.paper import findings
+from her2het.paper import findings_from_files
 
 sys.stderr = open(snakemake.log[0], "w")
-read = {"sep": "\t", "dtype": {"patient": str}}
-optional = snakemake.input.get
-table = findings(
-    pd.read_csv(snakemake.input.associations, sep="\t"),
-    pd.read_csv(snakemake.input.patients, **read),
-    de_summary=pd.read_csv(snakemake.input.de_summary, sep="\t"),
-    fish_pre_post=pd.read_csv(optional("fish_pre_post"), **read) if optional("fish_pre_post") else None,
-    transitions=pd.read_csv(optional("transitions"), sep="\t", keep_default_na=False)
-    if optional("transitions")
-    else None,
+table = findings_from_files(
+    snakemake.input.associations,
+    snakemake.input.patients,
+    snakemake.input.de_summary,
+    fish_pre_post=snakemake.input.get("fish_pre_post"),
+    transitions=snakemake.input.get("transitions"),
 )
 table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
