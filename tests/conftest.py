@@ -32,6 +32,23 @@ def run_snakemake(
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+SMALL_DEMO = "input: demo\ndemo:\n  size: small\n  seed: 2024\n"
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One end-to-end run of the SIMULATED small demo (FASTQ -> salmon -> ... -> figures).
+
+    Shared by the end-to-end, report (browser) and notebook tests; returns the working
+    directory, whose ``results/`` holds every output of the default target.
+    """
+    workdir = tmp_path_factory.mktemp("small_run")
+    write_config(workdir, SMALL_DEMO)
+    r = run_snakemake(workdir, "--cores", "2", timeout=1800)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return workdir
+
+
 def write_config(workdir: Path, text: str) -> Path:
     (workdir / "config").mkdir(parents=True, exist_ok=True)
     cfg = workdir / "config" / "config.yaml"

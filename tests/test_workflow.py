@@ -64,11 +64,8 @@ def test_dry_run_of_full_dag_at_paper_scale(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_end_to_end_small_demo(tmp_path: Path) -> None:
-    write_config(tmp_path, SMALL)
-    r = run_snakemake(tmp_path, "--cores", "2")
-    assert r.returncode == 0, r.stderr[-3000:]
-    res = tmp_path / "results"
+def test_end_to_end_small_demo(small_run: Path, tmp_path: Path) -> None:
+    res = small_run / "results"
     adata = ad.read_h5ad(res / "cohort" / "cohort.h5ad")
     assert adata.shape == (70, 1500)
     assert adata.uns["her2het"]["simulated"]
@@ -143,8 +140,21 @@ def test_end_to_end_small_demo(tmp_path: Path) -> None:
     assert agree >= 0.85, agree
     for fig in ("scores_groups", "scores_pre_post", "subtype_transitions"):
         assert (res / "figures" / f"{fig}.png").stat().st_size > 10_000, fig
+    # response and outcome, paper figures: patient level, Firth under separation
+    pts = pd.read_csv(res / "outcome" / "patients.tsv", sep="\t")
+    assert (pts["timepoint"] == "pre").sum() == 31 and (pts["timepoint"] == "post").sum() == 12
+    logit = pd.read_csv(res / "outcome" / "logistic_models.tsv", sep="\t").iloc[0]
+    assert logit["separation"] and logit["estimator"] == "Firth" and logit["n"] == 31
+    cox = pd.read_csv(res / "outcome" / "cox_models.tsv", sep="\t").iloc[0]
+    assert cox["low_epv"]  # 8 events for 3 coefficients: flagged
+    found = pd.read_csv(res / "paper" / "findings.tsv", sep="\t")
+    assert set(found["finding"]) == {1, 2, 3, 4, 5}
+    assert found["agrees"].all(), found.loc[~found["agrees"], "check"].tolist()
+    for png in (res / "figures" / "paper").glob("fig*.png"):
+        assert png.stat().st_size > 20_000, png
+    assert len(list((res / "figures" / "paper").glob("fig*.p*"))) == 12
     # a second run has nothing to do
-    r2 = run_snakemake(tmp_path, "--cores", "2", "-n")
+    r2 = run_snakemake(small_run, "--cores", "2", "-n")
     assert r2.returncode == 0 and "Nothing to be done" in r2.stdout + r2.stderr
 
     # the same seed in another directory gives byte-identical demo and cohort tables
@@ -155,10 +165,12 @@ def test_end_to_end_small_demo(tmp_path: Path) -> None:
     assert _digests(res / "demo") == _digests(other / "results" / "demo")
 
     # the HTML report builds and says the data are simulated
-    r4 = run_snakemake(tmp_path, "--report", "results/report.html")
+    r4 = run_snakemake(small_run, "--report", "results/report.html")
     assert r4.returncode == 0, r4.stderr[-3000:]
     html = (res / "report.html").read_text(errors="replace")
     assert "SIMULATED" in html
+    for name in ("fig1_cohort.png", "fig6_outcome.png", "associations.tsv", "findings.tsv"):
+        assert name in html, name
 
 
 @pytest.mark.e2e
@@ -276,8 +288,28 @@ def test_bad_input_stops_before_any_job_with_one_line(
             "subtype:\n  centroids: https://example.org/pam50_model.csv\n",
             "key 'subtype.sha256': a centroid URL needs the file's sha256",
         ),
+        (
+            "outcome:\n  logistic:\n    models:\n      - {id: m, formula: 'pCR ~ HET + Ki67'}\n",
+            "key 'outcome.logistic.models[0] (id m)': formula 'pCR ~ HET + Ki67': no column 'Ki67'",
+        ),
+        (
+            "outcome:\n  survival:\n    time: OS_months\n",
+            "key 'outcome.survival.time': no column 'OS_months' in the patient sheet",
+        ),
+        (
+            "outcome:\n  score_method: zscore\n",
+            "key 'outcome.score_method': 'zscore' is not in scores.methods",
+        ),
     ],
-    ids=["contrast-missing-level", "contrast-missing-column", "bad-gmt", "url-without-sha256"],
+    ids=[
+        "contrast-missing-level",
+        "contrast-missing-column",
+        "bad-gmt",
+        "url-without-sha256",
+        "formula-unknown-column",
+        "survival-column-missing",
+        "score-method-not-computed",
+    ],
 )
 def test_analysis_config_errors_stop_before_any_job(
     tmp_path: Path, extra: str, expected: str
@@ -396,7 +428,15 @@ def test_geo_entry_builds_the_cohort(tmp_path: Path) -> None:
     write_counts(Path(spec["counts"]))
     # the test matrix has 5 of the 50 PAM50 genes: subtyping is switched off
     write_config(
-        tmp_path, yaml.safe_dump({"input": "geo", "geo": spec, "subtype": {"enabled": False}})
+        tmp_path,
+        yaml.safe_dump(
+            {
+                "input": "geo",
+                "geo": spec,
+                "subtype": {"enabled": False},
+                "outcome": {"survival": {"enabled": False}},  # GEO has no follow-up
+            }
+        ),
     )
     r = run_snakemake(tmp_path, "--cores", "2")
     assert r.returncode == 0, r.stderr[-3000:]
@@ -405,3 +445,7 @@ def test_geo_entry_builds_the_cohort(tmp_path: Path) -> None:
     assert adata.n_obs == 7 and "GEO import" in adata.uns["her2het"]["data_source"]
     assert set(pd.read_csv(res / "geo" / "samples.tsv", sep="\t")["timepoint"]) == {"pre", "post"}
     assert (res / "qc" / "samples.tsv").exists() and not (res / "fish").exists()
+    # 4 patients: the outcome stage runs and says what could not be estimated
+    logit = pd.read_csv(res / "outcome" / "logistic_models.tsv", sep="\t")
+    assert len(logit) == 1
+    assert (res / "figures" / "paper" / "fig6_outcome.png").exists()

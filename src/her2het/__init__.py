@@ -5,9 +5,16 @@ Subpackages are imported lazily by their users; importing ``her2het`` itself is 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from her2het.results import Results
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_cohort", "load_expression", "load_de"]
+__all__ = ["__version__", "load_cohort", "load_expression", "load_de", "load_results"]
 
 
 def load_cohort(path: str = "results/cohort/cohort.h5ad"):  # type: ignore[no-untyped-def]
@@ -36,3 +43,14 @@ def load_de(results: str = "results"):  # type: ignore[no-untyped-def]
         c: pd.read_csv(root / "contrasts" / f"{c}.tsv", sep="\t") for c in summary["contrast"]
     }
     return tables, summary
+
+
+def load_results(results: str | Path = "results") -> Results:
+    """Lazy, cached access to every result table of a workflow ``results`` directory.
+
+    See :func:`her2het.results.load_results`; e.g. ``res.patients``, ``res.associations``,
+    ``res.de(contrast)``, ``res.expression()``, ``res.available()``, ``res.data_source``.
+    """
+    from her2het.results import load_results as _load_results
+
+    return _load_results(results)

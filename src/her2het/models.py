@@ -356,6 +356,16 @@ def fit_cox(
     return terms, summary
 
 
+_NOT_ESTIMABLE = (ValueError, ArithmeticError, np.linalg.LinAlgError)
+
+
+def _not_estimable(model: dict, exc: Exception, columns: Sequence[str]) -> dict[str, object]:
+    """A model-table row for a model that could not be fitted, with the reason."""
+    row: dict[str, object] = dict.fromkeys(columns, np.nan)
+    row.update(model=model["id"], formula=model["formula"], note=f"not estimable: {exc}")
+    return row
+
+
 def logistic_models(
     table: pd.DataFrame, cfg: dict, *, seed: int = 1
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -367,13 +377,18 @@ def logistic_models(
     pre = table[table["timepoint"] == "pre"] if "timepoint" in table else table
     terms, summaries = [], []
     for m in cfg["models"]:
-        fit = fit_logistic(
-            pre, m["formula"], name=m["id"], firth=cfg["firth"], cv_folds=cfg["cv_folds"],
-            cv_repeats=cfg["cv_repeats"], seed=seed,
-        )  # fmt: skip
+        try:
+            fit = fit_logistic(
+                pre, m["formula"], name=m["id"], firth=cfg["firth"], cv_folds=cfg["cv_folds"],
+                cv_repeats=cfg["cv_repeats"], seed=seed,
+            )  # fmt: skip
+        except _NOT_ESTIMABLE as exc:  # too few patients, a constant outcome, collinearity
+            summaries.append(_not_estimable(m, exc, LOGISTIC_MODEL_COLUMNS))
+            continue
         terms.append(fit.terms)
         summaries.append(fit.summary)
-    t = pd.concat(terms, ignore_index=True)[list(LOGISTIC_TERM_COLUMNS)]
+    t = pd.concat(terms, ignore_index=True) if terms else pd.DataFrame()
+    t = t.reindex(columns=list(LOGISTIC_TERM_COLUMNS))
     return t, pd.DataFrame(summaries)[list(LOGISTIC_MODEL_COLUMNS)]
 
 
@@ -395,13 +410,19 @@ def survival_analysis(table: pd.DataFrame, cfg: dict) -> dict[str, pd.DataFrame]
         tests.append(logrank(pre, time, event, by))
     terms, summaries = [], []
     for m in cfg["cox"]:
-        t, s = fit_cox(pre, time, event, m["formula"], name=m["id"], min_epv=cfg["min_epv"])
+        try:
+            t, s = fit_cox(pre, time, event, m["formula"], name=m["id"], min_epv=cfg["min_epv"])
+        except _NOT_ESTIMABLE as exc:
+            summaries.append(_not_estimable(m, exc, COX_MODEL_COLUMNS))
+            continue
         terms.append(t)
         summaries.append(s)
     return {
         "km_curves": pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(),
         "km_at_risk": pd.concat(risk, ignore_index=True) if risk else pd.DataFrame(),
         "logrank": pd.DataFrame(tests),
-        "cox_terms": pd.concat(terms, ignore_index=True)[list(COX_TERM_COLUMNS)],
+        "cox_terms": (pd.concat(terms, ignore_index=True) if terms else pd.DataFrame()).reindex(
+            columns=list(COX_TERM_COLUMNS)
+        ),
         "cox_models": pd.DataFrame(summaries)[list(COX_MODEL_COLUMNS)],
     }

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from her2het.cohort import ordered_groups, patient_groups
-from her2het.scores import compare_groups, compare_pre_post
+from her2het.scores import compare_groups, compare_pre_post, round_significant
 
 FISH_NUMERIC: dict[str, str] = {
     "ratio": "fish_ratio",
@@ -203,7 +203,11 @@ def _fisher_row(table: pd.DataFrame, exposure: str, outcome: str, family: str) -
 def _firth_row(table: pd.DataFrame, formula: str, term: str, family: str) -> dict:
     from her2het.models import fit_logistic
 
-    fit = fit_logistic(table, formula, firth="always", cv_folds=0)
+    try:
+        fit = fit_logistic(table, formula, firth="always", cv_folds=0)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        return {"family": family, "feature": term, "test": f"Firth logistic: {formula}",
+                "note": f"not estimable: {exc}"}  # fmt: skip
     t = fit.terms.set_index("term").loc[term]
     return {
         "family": family, "feature": term, "test": f"Firth logistic: {formula}",
@@ -322,7 +326,7 @@ def associations(
     )
     num = [c for c in out.columns if c not in ("family", "feature", "test", "group_a")]
     num = [c for c in num if c not in ("group_b", "estimate_name", "effect_size_name", "note")]
-    out[num] = out[num].astype(float).round(6)
+    out[num] = round_significant(out[num].astype(float))
     return out
 
 

@@ -183,6 +183,15 @@ def patient_scores(scores: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def round_significant(values: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
+    """Round to ``digits`` significant figures (never to fixed decimals: small p stay > 0)."""
+    arr = values.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.floor(np.log10(np.abs(arr)))
+    scale = np.where(np.isfinite(mag), 10.0 ** (digits - 1 - mag), 1.0)
+    return pd.DataFrame(np.round(arr * scale) / scale, index=values.index, columns=values.columns)
+
+
 def _bh(p: pd.Series) -> pd.Series:
     out = pd.Series(np.nan, index=p.index)
     ok = p.notna()
@@ -308,5 +317,5 @@ def compare_scores(
         return out
     out["padj"] = out.groupby("family", sort=False)["pvalue"].transform(_bh)
     num = out.select_dtypes("number").columns
-    out[num] = out[num].astype(float).round(6)
+    out[num] = round_significant(out[num])
     return out
