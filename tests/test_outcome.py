@@ -54,7 +54,7 @@ def test_patient_table_averages_biopsies_and_keeps_patients_without_rna() -> Non
     assert t.loc[("001", "pre"), "fish_ratio"] == 5.0
     assert t.loc[("001", "pre"), "fish_het_asco2013"] == 1  # any biopsy HET
     assert t.loc[("001", "pre"), "fish_het_trial"] == 0
-    assert np.isnan(t.loc[("002", "post"), "fish_het_trial"])  # not evaluable
+    assert pd.isna(t.loc[("002", "post"), "fish_het_trial"])  # not evaluable
     assert t.loc[("002", "post"), "subtype"] == "LumB" and pd.isna(t.loc[("003", "pre"), "subtype"])
     assert t.loc[("002", "post"), "group"] == "HET/no-pCR"
     assert t.loc[("002", "post"), "HR"] == "neg"  # clinical columns on every row

@@ -223,7 +223,7 @@ def kaplan_meier(
     event: str,
     by: str,
     *,
-    at_risk_times: Sequence[float] = (0, 12, 24, 36, 48, 60),
+    at_risk_times: Sequence[float] = (0, 12, 24, 36, 48, 60, 72),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Kaplan-Meier curves per level of ``by`` and numbers at risk.
 

@@ -126,6 +126,11 @@ def patient_table(
         het = meta.set_index("sample").join(f[list(FISH_HET)], how="inner")
         het_by = het.groupby(["patient", "timepoint"])[list(FISH_HET)].agg(_any_het)
         out = out.join(het_by.rename(columns=FISH_HET))
+    num = [c for c in out.columns if c != "subtype" and c != "n_rna_samples"]
+    out[num] = round_significant(out[num].astype(float), 8)
+    for col in FISH_HET.values():
+        if col in out:
+            out[col] = out[col].astype("Int64")
     out = out.reset_index()
     table = clinical.merge(out, on="patient", how="right", validate="one_to_many")
     first = ["patient", "timepoint", "group"]
@@ -264,7 +269,11 @@ def _from_scores(rows: list[dict[str, object]], family: str | None = None) -> li
         r["feature"] = r.pop("score")
         r.pop("padj", None)
         r["estimate"] = r.pop("effect")
-        r["estimate_name"] = "difference_of_medians"
+        test = str(r["test"])
+        r["estimate_name"] = (
+            "median_paired_difference" if test.startswith("Wilcoxon")
+            else "difference_of_medians" if test.startswith("Mann") else np.nan
+        )  # fmt: skip
         if family is not None and str(r["family"]).startswith("groups:"):
             r["family"] = family
         out.append(r)
