@@ -14,8 +14,8 @@ rule deseq2_fit:
         ENV_PYTHON
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(80 * input.size_mb)),
-        runtime=60,
+        mem_mb=lambda wc, input, attempt: max(3000, int(80 * input.size_mb)) * attempt,
+        runtime=lambda wc, input, attempt: max(60, int(input.size_mb)) * attempt,
     params:
         contrasts=design_contrasts,
         min_count=config["de"]["min_count"],
@@ -37,7 +37,7 @@ rule deseq2_contrast:
         ENV_PYTHON
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(3 * input.size_mb)),
+        mem_mb=lambda wc, input, attempt: max(3000, int(3 * input.size_mb)) * attempt,
         runtime=30,
     params:
         spec=contrast_spec,
@@ -56,6 +56,7 @@ rule de_summary:
             "results/de/summary.tsv",
             caption="../report/de_summary.rst",
             category="4. Differential expression",
+            subcategory="All contrasts",
         ),
     log:
         "results/logs/de_summary.log",

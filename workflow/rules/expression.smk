@@ -14,7 +14,7 @@ rule normalise_expression:
         ENV_PYTHON
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(2000, int(60 * input.size_mb)),
+        mem_mb=lambda wc, input, attempt: max(2000, int(60 * input.size_mb)) * attempt,
         runtime=30,
     script:
         "../scripts/normalise_expression.py"
@@ -38,7 +38,7 @@ rule biopsy_concordance:
         ENV_PYTHON
     threads: 1
     resources:
-        mem_mb=lambda wc, input: max(2000, int(30 * input.size_mb)),
+        mem_mb=lambda wc, input, attempt: max(2000, int(30 * input.size_mb)) * attempt,
         runtime=15,
     script:
         "../scripts/biopsy_concordance.py"

@@ -21,7 +21,7 @@ rule build_patient_table:
         ENV_PYTHON
     threads: 1
     resources:
-        mem_mb=lambda wc, input: max(1000, int(4 * input.size_mb)),
+        mem_mb=lambda wc, input, attempt: max(1000, int(4 * input.size_mb)) * attempt,
         runtime=10,
     params:
         genes=config["outcome"]["genes"],

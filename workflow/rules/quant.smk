@@ -14,8 +14,9 @@ rule salmon_index:
         "../../envs/salmon.yaml"
     threads: 4
     resources:
-        mem_mb=16000,
-        runtime=120,
+        # salmon index: ~6 MB per MB of FASTA (more with a decoy genome), 16 GB floor
+        mem_mb=lambda wc, input, attempt: max(16000, 6 * int(input.size_mb)) * attempt,
+        runtime=lambda wc, input, attempt: max(120, int(input.size_mb / 20)) * attempt,
     params:
         python=PYTHON,
         kmer=config["quant"]["kmer"],
@@ -39,8 +40,9 @@ rule salmon_quant:
         "../../envs/salmon.yaml"
     threads: 4
     resources:
-        mem_mb=8000,
-        runtime=120,
+        # memory: the index; time: ~1 min per 50 MB of gzipped FASTQ, 1 h floor
+        mem_mb=lambda wc, attempt: 8000 * attempt,
+        runtime=lambda wc, input, attempt: max(60, int(input.size_mb / 50)) * attempt,
     params:
         python=PYTHON,
         r1=fastq_r1,
@@ -96,7 +98,7 @@ rule tximport_counts:
         ENV_PYTHON
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=lambda wc, attempt: 8000 * attempt,
         runtime=30,
     params:
         samples=SAMPLE_IDS,

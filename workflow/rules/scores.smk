@@ -20,7 +20,7 @@ rule score_gene_sets:
         ENV_PYTHON
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(2000, int(30 * input.size_mb)),
+        mem_mb=lambda wc, input, attempt: max(2000, int(30 * input.size_mb)) * attempt,
         runtime=30,
     params:
         scores=config["scores"],

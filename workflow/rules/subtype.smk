@@ -40,7 +40,7 @@ rule subtype_samples:
         ENV_PYTHON
     threads: 1
     resources:
-        mem_mb=lambda wc, input: max(2000, int(20 * input.size_mb)),
+        mem_mb=lambda wc, input, attempt: max(2000, int(20 * input.size_mb)) * attempt,
         runtime=15,
     params:
         subtype=config["subtype"],

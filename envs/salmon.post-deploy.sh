@@ -1,0 +1,1 @@
+python.post-deploy.sh
