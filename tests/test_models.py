@@ -168,3 +168,10 @@ def test_a_model_that_cannot_be_fitted_is_reported_not_raised() -> None:
     s = summary.set_index("model")
     assert s.loc["dup", "note"].startswith("not estimable") and pd.isna(s.loc["dup", "n"])
     assert set(terms["model"]) == {"ok"}
+
+
+def test_cross_validated_auc_is_reproducible() -> None:
+    df = _patients(n=80, seed=9)
+    one = models.fit_logistic(df, "pCR ~ ERBB2 + HR", cv_folds=5, cv_repeats=5, seed=2)
+    two = models.fit_logistic(df, "pCR ~ ERBB2 + HR", cv_folds=5, cv_repeats=5, seed=2)
+    assert one.summary == two.summary

@@ -148,3 +148,11 @@ def test_findings_agree_with_planted_directions_and_flip_when_reversed() -> None
     )  # fmt: skip
     f3 = paper.findings(a, t, de_summary=de)
     assert f3.loc[f3["finding"] == 4, "estimate"].iloc[0] == 1 - 42
+
+
+def test_association_table_is_deterministic() -> None:
+    t = _cohort(seed=4)
+    a = outcome.associations(t, ["X", "NOISE"], seed=3, n_resamples=499)
+    b = outcome.associations(t.sample(frac=1.0, random_state=1), ["X", "NOISE"], seed=3,
+                             n_resamples=499)  # fmt: skip
+    pd.testing.assert_frame_equal(a, b)  # row order of the input does not matter either
