@@ -175,3 +175,19 @@ def test_cross_validated_auc_is_reproducible() -> None:
     one = models.fit_logistic(df, "pCR ~ ERBB2 + HR", cv_folds=5, cv_repeats=5, seed=2)
     two = models.fit_logistic(df, "pCR ~ ERBB2 + HR", cv_folds=5, cv_repeats=5, seed=2)
     assert one.summary == two.summary
+
+
+def test_cv_survives_a_rare_term_and_formula_literals_are_not_columns() -> None:
+    df = _patients(n=40, seed=5, separated=True)
+    df["HET"] = 0
+    df.loc[df.index[:2], "HET"] = 1  # two HET patients: absent from some training folds
+    df.loc[df["HET"] == 1, "pCR"] = 0
+    fit = models.fit_logistic(df, "pCR ~ HET + ERBB2", cv_folds=5, cv_repeats=10)
+    assert fit.summary["estimator"] == "Firth" and np.isfinite(fit.terms["odds_ratio"]).all()
+    assert fit.summary["cv_repeats"] <= 10
+    if fit.summary["cv_repeats"] < 10:
+        assert "not estimable" in fit.summary["note"]
+    assert models._variables("pCR ~ C(HR, Treatment(reference='pos'))", list(df.columns)) == [
+        "pCR",
+        "HR",
+    ]

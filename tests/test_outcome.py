@@ -144,7 +144,7 @@ def test_findings_agree_with_planted_directions_and_flip_when_reversed() -> None
     assert not f2.loc[(f2["feature"] == "ERBB2") & (f2["finding"] == 1), "agrees"].any()
     de = pd.DataFrame(
         {"contrast": ["post_vs_pre_HET", "post_vs_pre_nonHET"], "de_up": [1, 30],
-         "de_down": [0, 12], "units_target": [4, 8]}
+         "de_down": [0, 12], "units_target": [4, 8], "status": ["ok", "ok"]}
     )  # fmt: skip
     f3 = paper.findings(a, t, de_summary=de)
     assert f3.loc[f3["finding"] == 4, "estimate"].iloc[0] == 1 - 42
@@ -156,3 +156,24 @@ def test_association_table_is_deterministic() -> None:
     b = outcome.associations(t.sample(frac=1.0, random_state=1), ["X", "NOISE"], seed=3,
                              n_resamples=499)  # fmt: skip
     pd.testing.assert_frame_equal(a, b)  # row order of the input does not matter either
+
+
+def test_untested_contrast_is_not_counted_as_zero_de_genes() -> None:
+    t = _cohort()
+    a = outcome.associations(t, ["X"], n_resamples=99)
+    de = pd.DataFrame(
+        {"contrast": ["post_vs_pre_HET", "post_vs_pre_nonHET"], "de_up": [0, 30],
+         "de_down": [0, 12], "units_target": [1, 8],
+         "status": ["not tested: fewer than 2 units per level", "ok"]}
+    )  # fmt: skip
+    row = paper.findings(a, t, de_summary=de).query("finding == 4").iloc[0]
+    assert pd.isna(row["agrees"]) and "not tested" in row["note"]
+
+
+def test_patients_with_unknown_het_are_not_a_patient_group_in_tests() -> None:
+    t = _cohort()
+    t.loc[t["patient"] == "P59", ["HET", "group"]] = [np.nan, "no-pCR"]
+    a = outcome.associations(t, ["X"], n_resamples=99)
+    assert not a["family"].str.contains("groups:no-pCR|vs no-pCR$", regex=True).any()
+    kw = a[a["family"] == "groups:kruskal"].iloc[0]
+    assert "no-pCR" not in kw["group_a"].split(" | ")

@@ -54,8 +54,13 @@ _FORMULA_FUNCTIONS = frozenset(
 
 
 def _variables(formula: str, columns: Sequence[str]) -> list[str]:
-    """Columns named in ``formula``; unknown names raise a ``ValueError`` naming them."""
-    names = dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
+    """Columns named in ``formula``; unknown names raise a ``ValueError`` naming them.
+
+    String literals (``Treatment('LumA')``) and keyword names (``reference=``) are not names.
+    """
+    bare = re.sub(r"(['\"]).*?\1", "", formula)
+    bare = re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\s*=(?!=)", "", bare)
+    names = dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", bare))
     unknown = [n for n in names if n not in columns and n not in _FORMULA_FUNCTIONS]
     if unknown:
         raise ValueError(
@@ -106,11 +111,14 @@ def _cv_auc(
     for r in range(repeats):
         pred = np.full(len(y), np.nan)
         skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r)
-        for train, test in skf.split(x, y):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                params, _ = _fit_once(y.iloc[train], x.iloc[train], firth, pl=False)
-            pred[test] = _predict(params, x.iloc[test])
+        try:
+            for train, test in skf.split(x, y):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    params, _ = _fit_once(y.iloc[train], x.iloc[train], firth, pl=False)
+                pred[test] = _predict(params, x.iloc[test])
+        except _NOT_ESTIMABLE:  # e.g. a rare predictor constant in a training fold
+            continue
         aucs.append(float(roc_auc_score(y, pred)))
     return aucs
 
@@ -194,10 +202,17 @@ def fit_logistic(
         folds = min(cv_folds, int(y.sum()), int((1 - y).sum()))
         if folds >= 2:
             aucs = _cv_auc(y, x, use_firth, folds, cv_repeats, seed)
-            summary.update(
-                auc_cv=float(np.median(aucs)), auc_cv_min=min(aucs), auc_cv_max=max(aucs),
-                cv_folds=folds,
-            )  # fmt: skip
+            summary.update(cv_folds=folds, cv_repeats=len(aucs))
+            if aucs:
+                summary.update(
+                    auc_cv=float(np.median(aucs)), auc_cv_min=min(aucs), auc_cv_max=max(aucs)
+                )
+            if len(aucs) < cv_repeats:
+                lost = (
+                    f"{cv_repeats - len(aucs)} of {cv_repeats} cross-validation repeats not "
+                    "estimable (a term constant in a training fold)"
+                )
+                summary["note"] = "; ".join(n for n in (note, lost) if n)
     return LogisticFit(terms, summary)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from her2het.cohort import ordered_groups, patient_groups
+from her2het.cohort import GROUP_ORDER, ordered_groups, patient_groups
 from her2het.scores import compare_groups, compare_pre_post, round_significant
 
 FISH_NUMERIC: dict[str, str] = {
@@ -206,7 +206,7 @@ def _fisher_row(table: pd.DataFrame, exposure: str, outcome: str, family: str) -
 
 
 def _firth_row(table: pd.DataFrame, formula: str, term: str, family: str) -> dict:
-    from her2het.models import fit_logistic
+    from her2het.models import _variables, fit_logistic
 
     try:
         fit = fit_logistic(table, formula, firth="always", cv_folds=0)
@@ -214,9 +214,11 @@ def _firth_row(table: pd.DataFrame, formula: str, term: str, family: str) -> dic
         return {"family": family, "feature": term, "test": f"Firth logistic: {formula}",
                 "note": f"not estimable: {exc}"}  # fmt: skip
     t = fit.terms.set_index("term").loc[term]
+    fit_rows = table[_variables(formula, list(table.columns))].dropna()
     return {
         "family": family, "feature": term, "test": f"Firth logistic: {formula}",
-        "group_a": f"{term}=1", "group_b": f"{term}=0", "n_a": fit.summary["n"],
+        "group_a": f"{term}=1", "group_b": f"{term}=0",
+        "n_a": int((fit_rows[term] == 1).sum()), "n_b": int((fit_rows[term] == 0).sum()),
         "estimate": t["odds_ratio"], "estimate_name": "odds_ratio",
         "ci_low": t["ci_low"], "ci_high": t["ci_high"], "statistic": t["statistic"],
         "pvalue": t["pvalue"],
@@ -295,7 +297,7 @@ def associations(
       definition present) against pCR: conditional-MLE odds ratio of pCR in HET vs non-HET
       with its exact 95% CI (0 when no HET patient had pCR), plus Firth-penalised logistic
       odds ratios ``pCR ~ HET`` and ``pCR ~ HET + HR``, finite under separation.
-    * ``<feature> vs pCR`` / ``vs HET`` - Mann-Whitney U of each baseline feature, pCR vs no
+    * ``features vs pCR`` / ``features vs HET`` - Mann-Whitney U of each baseline feature, pCR vs no
       pCR and HET vs non-HET: ``estimate`` = difference of medians (first - second group),
       ``effect_size`` = rank-biserial correlation (positive when the first group is higher).
     * ``groups:kruskal`` and ``groups:<A> vs <B>`` - across the patient groups.
@@ -323,7 +325,8 @@ def associations(
             )
             if "subtype" in pre:
                 rows.append(_subtype_row(pre, col, seed, n_resamples))
-    groups = ordered_groups(set(pre["group"].astype(str)))
+    # the HET x pCR groups; patients with unknown HET ("pCR" / "no-pCR") are not a group here
+    groups = [g for g in ordered_groups(set(pre["group"].astype(str))) if g in GROUP_ORDER]
     rows += _from_scores(compare_groups(pre, feats, groups))
     strata = {"all": groups, "nonHET": ["nonHET/no-pCR", "nonHET/pCR"]}
     strata["HET"] = ["HET/no-pCR", "HET/pCR"]

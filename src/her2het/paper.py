@@ -154,7 +154,18 @@ def findings(
         )  # fmt: skip
     if de_summary is not None:
         d = de_summary.set_index("contrast")
-        if {"post_vs_pre_HET", "post_vs_pre_nonHET"} <= set(d.index):
+        tested = {c for c in d.index if str(d.at[c, "status"]).startswith("ok")}
+        pair = {"post_vs_pre_HET", "post_vs_pre_nonHET"}
+        if pair <= set(d.index) and not pair <= tested:
+            rows.append(
+                _row(
+                    4, check="DE genes after treatment (padj < alpha): HET vs non-HET",
+                    source="de/summary.tsv", feature="post_vs_pre", expected="fewer",
+                    agrees=pd.NA, note="a post vs pre contrast was not tested: "
+                    + "; ".join(f"{c}: {d.at[c, 'status']}" for c in sorted(pair - tested)),
+                )
+            )  # fmt: skip
+        elif pair <= set(d.index):
             n_het = int(d.at["post_vs_pre_HET", "de_up"] + d.at["post_vs_pre_HET", "de_down"])
             n_non = int(d.at["post_vs_pre_nonHET", "de_up"] + d.at["post_vs_pre_nonHET", "de_down"])
             rows.append(

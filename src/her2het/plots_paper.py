@@ -68,6 +68,15 @@ def box_by_group(
     ax.set_ylabel(ylabel or col)
 
 
+def het_side(groups: pd.Series) -> pd.Series:
+    """True for HET groups, False for non-HET groups, NA when HET is unknown."""
+    g = groups.astype(str)
+    out = pd.Series(pd.NA, index=groups.index, dtype="boolean")
+    out[g.str.startswith("HET/")] = True
+    out[g.str.startswith("nonHET/")] = False
+    return out
+
+
 def paired_lines(ax: plt.Axes, patients: pd.DataFrame, col: str, *, ylabel: str) -> None:
     """Baseline -> residual per patient with both, non-HET (left) and HET (right)."""
     if col not in patients or patients[col].isna().all():
@@ -78,8 +87,11 @@ def paired_lines(ax: plt.Axes, patients: pd.DataFrame, col: str, *, ylabel: str)
     if not {"pre", "post"} <= set(wide.columns):
         _missing(ax, f"{col} pre/post")
         return
-    for _, r in wide.iterrows():
-        x0 = 0.0 if str(r["group"]).startswith("nonHET") else 2.5
+    side = het_side(wide["group"])
+    wide = wide[side.notna()]  # patients with unknown HET are in neither panel
+    side = side[side.notna()]
+    for (_, r), is_het in zip(wide.iterrows(), side, strict=True):
+        x0 = 2.5 if is_het else 0.0
         ax.plot(
             [x0, x0 + 1],
             [r["pre"], r["post"]],
@@ -90,11 +102,11 @@ def paired_lines(ax: plt.Axes, patients: pd.DataFrame, col: str, *, ylabel: str)
             ms=1.5,
         )
     for x0, het in ((0.0, False), (2.5, True)):
-        sub = wide[wide["group"].astype(str).str.startswith("HET") == het]
+        sub = wide[(side == het).to_numpy()]
         if len(sub):
             ax.plot([x0, x0 + 1], [sub["pre"].median(), sub["post"].median()], c="k", lw=1.8)
-    n_non = int((~wide["group"].astype(str).str.startswith("HET")).sum())
-    n_het = len(wide) - n_non
+    n_het = int(side.sum())
+    n_non = len(wide) - n_het
     ax.set_xticks([0, 1, 2.5, 3.5], ["pre", "post", "pre", "post"], fontsize=5)
     ax.set_xlabel(f"non-HET (n={n_non})      HET (n={n_het})", fontsize=5)
     ax.set_ylabel(ylabel)
@@ -260,7 +272,7 @@ def fig4_pre_post(
         lum = {"LumA", "LumB"}
         rows = []
         for het, label in ((False, "non-HET"), (True, "HET")):
-            t = transitions[transitions["group"].astype(str).str.startswith("HET") == het]
+            t = transitions[(het_side(transitions["group"]) == het).fillna(False).to_numpy()]
             n = t["n"].sum()
             rows.append(
                 (
@@ -280,9 +292,12 @@ def fig4_pre_post(
     else:
         _missing(ax, "subtype transitions")
     ax = axes.flat[5]
-    if de_summary is not None and {"post_vs_pre_nonHET", "post_vs_pre_HET"} <= set(
-        de_summary["contrast"]
-    ):
+    ok = (
+        set(de_summary.loc[de_summary["status"].astype(str).str.startswith("ok"), "contrast"])
+        if de_summary is not None
+        else set()
+    )
+    if {"post_vs_pre_nonHET", "post_vs_pre_HET"} <= ok:
         d = de_summary.set_index("contrast").loc[["post_vs_pre_nonHET", "post_vs_pre_HET"]]
         ax.bar([0, 1], d["de_up"], color="#b2182b", label="up")
         ax.bar([0, 1], d["de_down"], bottom=d["de_up"], color="#2166ac", label="down")
