@@ -187,7 +187,7 @@ def test_cv_survives_a_rare_term_and_formula_literals_are_not_columns() -> None:
     assert fit.summary["cv_repeats"] <= 10
     if fit.summary["cv_repeats"] < 10:
         assert "not estimable" in fit.summary["note"]
-    assert models._variables("pCR ~ C(HR, Treatment(reference='pos'))", list(df.columns)) == [
+    assert models.formula_columns("pCR ~ C(HR, Treatment(reference='pos'))", list(df.columns)) == [
         "pCR",
         "HR",
     ]

@@ -22,6 +22,20 @@ def ordered_groups(present: set[str] | list[str]) -> list[str]:
     return [g for g in GROUP_ORDER if g in seen] + sorted(seen - set(GROUP_ORDER))
 
 
+def het_side(groups: pd.Series) -> pd.Series:
+    """True for HET groups, False for non-HET groups, NA when HET is unknown."""
+    g = groups.astype(str)
+    out = pd.Series(pd.NA, index=groups.index, dtype="boolean")
+    out[g.str.startswith("HET/")] = True
+    out[g.str.startswith("nonHET/")] = False
+    return out
+
+
+def baseline_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The baseline (``pre``) rows of a patient table; a table without timepoints as it is."""
+    return table[table["timepoint"] == "pre"] if "timepoint" in table else table
+
+
 def patient_groups(patients: pd.DataFrame) -> pd.Series:
     """The paper's patient groups from HET and pCR (``pCR``/``no-pCR`` when HET is unknown)."""
     resp = np.where(patients["pCR"].astype(int) == 1, "pCR", "no-pCR")

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from her2het.cohort import baseline_rows
+
 LOGISTIC_TERM_COLUMNS: tuple[str, ...] = (
     "model", "term", "estimator", "log_odds", "se", "odds_ratio", "ci_low", "ci_high",
     "statistic", "pvalue", "p_method", "separated",
@@ -53,7 +55,7 @@ _FORMULA_FUNCTIONS = frozenset(
 )
 
 
-def _variables(formula: str, columns: Sequence[str]) -> list[str]:
+def formula_columns(formula: str, columns: Sequence[str]) -> list[str]:
     """Columns named in ``formula``; unknown names raise a ``ValueError`` naming them.
 
     String literals (``Treatment('LumA')``) and keyword names (``reference=``) are not names.
@@ -76,7 +78,7 @@ def _design(table: pd.DataFrame, formula: str) -> tuple[pd.Series, pd.DataFrame,
     if "~" not in formula:
         raise ValueError(f"formula {formula!r}: expected 'outcome ~ predictors'")
     lhs = formula.split("~", 1)[0].strip()
-    df = table[_variables(formula, list(table.columns))].dropna()
+    df = table[formula_columns(formula, list(table.columns))].dropna()
     n_dropped = len(table) - len(df)
     y, x = patsy.dmatrices(formula, df, return_type="dataframe", NA_action="raise")
     yv = y.iloc[:, 0]
@@ -324,7 +326,7 @@ def fit_cox(
     from lifelines import CoxPHFitter
     from lifelines.statistics import proportional_hazard_test
 
-    df = _survival_frame(table, time, event, _variables(formula, list(table.columns)))
+    df = _survival_frame(table, time, event, formula_columns(formula, list(table.columns)))
     cph = CoxPHFitter()
     cph.fit(df, duration_col=time, event_col=event, formula=formula)
     s = cph.summary
@@ -389,7 +391,7 @@ def logistic_models(
     Returns the term table (:data:`LOGISTIC_TERM_COLUMNS`) and the model table
     (:data:`LOGISTIC_MODEL_COLUMNS`).
     """
-    pre = table[table["timepoint"] == "pre"] if "timepoint" in table else table
+    pre = baseline_rows(table)
     terms, summaries = [], []
     for m in cfg["models"]:
         try:
@@ -413,7 +415,7 @@ def survival_analysis(table: pd.DataFrame, cfg: dict) -> dict[str, pd.DataFrame]
     Returns tables ``km_curves``, ``km_at_risk``, ``logrank``, ``cox_terms``, ``cox_models``.
     ``km_by`` columns absent from the table (``subtype`` when subtyping is off) are skipped.
     """
-    pre = table[table["timepoint"] == "pre"] if "timepoint" in table else table
+    pre = baseline_rows(table)
     time, event = cfg["time"], cfg["event"]
     curves, risk, tests = [], [], []
     for by in cfg["km_by"]:

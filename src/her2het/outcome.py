@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from her2het.cohort import GROUP_ORDER, ordered_groups, patient_groups
+from her2het.cohort import GROUP_ORDER, baseline_rows, ordered_groups, patient_groups
 from her2het.scores import compare_groups, compare_pre_post, round_significant
 
 FISH_NUMERIC: dict[str, str] = {
@@ -206,7 +206,7 @@ def _fisher_row(table: pd.DataFrame, exposure: str, outcome: str, family: str) -
 
 
 def _firth_row(table: pd.DataFrame, formula: str, term: str, family: str) -> dict:
-    from her2het.models import _variables, fit_logistic
+    from her2het.models import fit_logistic, formula_columns
 
     try:
         fit = fit_logistic(table, formula, firth="always", cv_folds=0)
@@ -214,7 +214,7 @@ def _firth_row(table: pd.DataFrame, formula: str, term: str, family: str) -> dic
         return {"family": family, "feature": term, "test": f"Firth logistic: {formula}",
                 "note": f"not estimable: {exc}"}  # fmt: skip
     t = fit.terms.set_index("term").loc[term]
-    fit_rows = table[_variables(formula, list(table.columns))].dropna()
+    fit_rows = table[formula_columns(formula, list(table.columns))].dropna()
     return {
         "family": family, "feature": term, "test": f"Firth logistic: {formula}",
         "group_a": f"{term}=1", "group_b": f"{term}=0",
@@ -307,7 +307,7 @@ def associations(
 
     ``qvalue``: Benjamini-Hochberg across every test of the table (one family for FDR).
     """
-    pre = table[table["timepoint"] == "pre"]
+    pre = baseline_rows(table)
     feats = [f for f in features if f in table.columns and table[f].notna().any()]
     rows: list[dict] = []
     for exposure in ["HET", *FISH_HET.values()]:
@@ -362,14 +362,14 @@ def check_outcome_config(
     cfg: Mapping[str, object], columns: Sequence[str]
 ) -> list[tuple[str, str]]:
     """Problems with the ``outcome`` config section as (key, message) pairs; empty when fine."""
-    from her2het.models import _variables
+    from her2het.models import formula_columns
 
     problems: list[tuple[str, str]] = []
     for i, m in enumerate(cfg["logistic"]["models"]):  # type: ignore[index]
         try:
             if "~" not in m["formula"]:
                 raise ValueError(f"formula {m['formula']!r}: expected 'outcome ~ predictors'")
-            _variables(m["formula"], columns)
+            formula_columns(m["formula"], columns)
         except ValueError as exc:
             problems.append((f"outcome.logistic.models[{i}] (id {m['id']})", str(exc)))
     surv = cfg["survival"]
@@ -388,7 +388,7 @@ def check_outcome_config(
                 problems.append((f"outcome.survival.km_by[{i}]", f"no column {by!r}"))
         for i, m in enumerate(surv["cox"]):  # type: ignore[index]
             try:
-                _variables(m["formula"], columns)
+                formula_columns(m["formula"], columns)
             except ValueError as exc:
                 problems.append((f"outcome.survival.cox[{i}] (id {m['id']})", str(exc)))
     return problems

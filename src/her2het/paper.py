@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from her2het.cohort import baseline_rows, het_side
+
 FINDINGS_COLUMNS: tuple[str, ...] = (
     "finding", "figure", "claim", "check", "source", "feature", "expected", "estimate",
     "effect_size", "pvalue", "qvalue", "agrees", "note",
@@ -83,7 +85,7 @@ def findings(
     rows: list[dict[str, object]] = []
     a = associations
     # finding 1: the pCR group has the highest baseline ERBB2 of the patient groups
-    pre = patients[patients["timepoint"] == "pre"]
+    pre = baseline_rows(patients)
     if "ERBB2" in pre:
         med = pre.groupby("group")["ERBB2"].median().dropna()
         if "nonHET/pCR" in med.index and len(med) > 1:
@@ -128,27 +130,24 @@ def findings(
         ch = fish_pre_post["het_change"].value_counts()
         gained, lost = int(ch.get("gained", 0)), int(ch.get("lost", 0))
         rows.append(
-            _row(
-                3, check="patients gaining vs losing FISH HET (trial definition), pre -> post",
-                source="fish/pre_post.tsv", feature="het_trial", expected="more",
-                estimate=gained - lost, effect_size=gained - lost,
-                pvalue=_sign_test(gained, lost), agrees=gained > lost,
+            _more_than(
+                gained, lost, check="patients gaining vs losing FISH HET (trial definition), pre -> post",
+                source="fish/pre_post.tsv", feature="het_trial",
                 note=f"gained {gained}, lost {lost}; two-sided exact sign test",
             )
         )  # fmt: skip
     if transitions is not None and len(transitions):
-        t = transitions[transitions["group"].astype(str).str.startswith("nonHET")]
+        t = transitions[het_side(transitions["group"]).eq(False).fillna(False).to_numpy()]
         lum, nonlum = {"LumA", "LumB"}, {"Her2", "Basal"}
         to_lum = int(t.loc[t["subtype_pre"].isin(nonlum) & t["subtype_post"].isin(lum), "n"].sum())
         from_lum = int(
             t.loc[t["subtype_pre"].isin(lum) & t["subtype_post"].isin(nonlum), "n"].sum()
         )
         rows.append(
-            _row(
-                3, check="non-HET patients shifting Her2/Basal -> luminal vs luminal -> Her2/Basal",
-                source="subtypes/transitions.tsv", feature="subtype", expected="more",
-                estimate=to_lum - from_lum, effect_size=to_lum - from_lum,
-                pvalue=_sign_test(to_lum, from_lum), agrees=to_lum > from_lum,
+            _more_than(
+                to_lum, from_lum,
+                check="non-HET patients shifting Her2/Basal -> luminal vs luminal -> Her2/Basal",
+                source="subtypes/transitions.tsv", feature="subtype",
                 note=f"to luminal {to_lum}, from luminal {from_lum}; exact sign test",
             )
         )  # fmt: skip
@@ -184,6 +183,14 @@ def findings(
     out = pd.DataFrame(rows, columns=list(FINDINGS_COLUMNS))
     out["agrees"] = out["agrees"].astype("boolean")
     return out.sort_values("finding", kind="stable").reset_index(drop=True)
+
+
+def _more_than(k: int, m: int, **kw: object) -> dict[str, object]:
+    """Finding-3 check that ``k`` (expected direction) exceeds ``m``, with an exact sign test."""
+    return _row(
+        3, expected="more", estimate=k - m, effect_size=k - m, pvalue=_sign_test(k, m),
+        agrees=k > m, **kw,
+    )  # fmt: skip
 
 
 def _sign_test(k: int, m: int) -> float:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from her2het.cohort import ordered_groups
+from her2het.cohort import baseline_rows, het_side, ordered_groups
 from her2het.paper import CLAIMS
 from her2het.plots import COLUMN_WIDTH_IN, GROUP_COLOURS, _data_note, plt
 
@@ -26,10 +26,6 @@ def _q(assoc: pd.DataFrame, family: str, feature: str, col: str = "qvalue") -> s
     if r.empty or pd.isna(r[col].iloc[0]):
         return "n/a"
     return f"{r[col].iloc[0]:.2g}"
-
-
-def _pre(patients: pd.DataFrame) -> pd.DataFrame:
-    return patients[patients["timepoint"] == "pre"]
 
 
 def _missing(ax: plt.Axes, what: str) -> None:
@@ -66,15 +62,6 @@ def box_by_group(
         fontsize=5,
     )
     ax.set_ylabel(ylabel or col)
-
-
-def het_side(groups: pd.Series) -> pd.Series:
-    """True for HET groups, False for non-HET groups, NA when HET is unknown."""
-    g = groups.astype(str)
-    out = pd.Series(pd.NA, index=groups.index, dtype="boolean")
-    out[g.str.startswith("HET/")] = True
-    out[g.str.startswith("nonHET/")] = False
-    return out
 
 
 def paired_lines(ax: plt.Axes, patients: pd.DataFrame, col: str, *, ylabel: str) -> None:
@@ -172,7 +159,7 @@ def fig2_erbb2_by_group(
 ) -> plt.Figure:
     """Finding 1: baseline ERBB2 mRNA and ERBB signalling by patient group."""
     fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 2.4), layout="constrained")
-    pre = _pre(patients)
+    pre = baseline_rows(patients)
     for ax, col, label in zip(
         axes,
         ("ERBB2", "ERBB_SIGNALLING", "ERBB_RECEPTORS_LIGANDS"),
@@ -193,7 +180,7 @@ def fig2_erbb2_by_group(
 def fig3_het(patients: pd.DataFrame, assoc: pd.DataFrame, *, data_source: str) -> plt.Figure:
     """Finding 2: pCR by HET, basal-like score, ERBB2 vs ERBB signalling, downstream score."""
     fig, axes = plt.subplots(1, 4, figsize=(WIDTH, 2.5), layout="constrained")
-    pre = _pre(patients)
+    pre = baseline_rows(patients)
     ax = axes[0]
     rate = pre.groupby("HET")["pCR"].agg(["mean", "size"]) if "HET" in pre else pd.DataFrame()
     if len(rate):
@@ -326,7 +313,7 @@ def fig5_immune(
     sets: Sequence[str] | None = None,
 ) -> plt.Figure:
     """Finding 5: immune scores by patient group (pCR and HET)."""
-    pre = _pre(patients)
+    pre = baseline_rows(patients)
     cols = list(sets) if sets else [c for c in pre.columns if c.startswith(("IMMUNE_", "IFNG"))]
     ncol = 4
     nrow = max(1, int(np.ceil(len(cols) / ncol)))
