@@ -9,8 +9,10 @@ BIN := $(VENV)/bin
 CORES ?= all
 SNAKEMAKE_ARGS ?=
 PYTEST_ARGS ?=
+# make validate VALIDATE_ARGS="--cohorts 20 --replicates 200" for a quick run
+VALIDATE_ARGS ?=
 
-.PHONY: run test setup system-tools lint report clean
+.PHONY: run test setup system-tools lint report clean validate
 
 run: setup
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
@@ -35,6 +37,11 @@ lint: setup
 	$(BIN)/ruff format --check src tests workflow/scripts
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
+
+# Type-I error of DE, association tests and models on SIMULATED null cohorts (full size:
+# 200 null DE cohorts of the small design, 1000 null patient tables); writes results/validation/.
+validate: setup
+	$(BIN)/python -m her2het.calibration --cohorts 200 --replicates 1000 --size small --seed 1 --out results/validation $(VALIDATE_ARGS)
 
 report: setup
 	$(BIN)/snakemake --cores $(CORES) --report results/report.html $(SNAKEMAKE_ARGS)
