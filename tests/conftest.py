@@ -85,3 +85,14 @@ def small_de(small_cohort):  # type: ignore[no-untyped-def]
     for c in de.parse_contrasts(specs):
         out.update(de.run_design(counts, meta, [c], n_cpus=2))
     return out
+
+
+#: Set by tests/test_bad_inputs.py: one line on the bad-input corpus for the session summary.
+CORPUS_REPORT = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many bad-input cases ran (and how many passed) at the end of the session."""
+    report = terminalreporter.config.stash.get(CORPUS_REPORT, None)
+    if report:
+        terminalreporter.write_line(report)

@@ -12,7 +12,8 @@ are checked column-wise with vectorised pandas operations instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,14 @@ def load_samples(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
     if "count_column" not in df:
         df["count_column"] = df["sample"]
     df["count_column"] = df["count_column"].fillna(df["sample"])
+    row = _first_duplicate(df["count_column"])
+    if row is not None:
+        column = df.at[row, "count_column"]
+        first = df.loc[df["count_column"] == column, "sample"].iloc[0]
+        raise InputError(
+            f"{_where(path, row, 'count_column')}: count column {column!r} is already used by "
+            f"sample {first!r}"
+        )
     return df
 
 
@@ -307,21 +316,112 @@ def check_cohort(
 # --------------------------------------------------------------------------------------------
 
 
-def read_counts(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
+_SEPARATOR_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon"}
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _separator(path: Path) -> str:
+    """Comma for names ending ``.csv`` (optionally ``.gz``), else tab."""
+    return "," if path.name.lower().removesuffix(".gz").endswith(".csv") else "\t"
+
+
+def _unreadable(path: Path, sep: str, exc: BaseException) -> InputError:
+    return InputError(
+        f"{path}: cannot be read as a {_SEPARATOR_NAMES[sep]}-separated table ({_one_line(exc)})"
+    )
+
+
+def _check_header(path: Path, sep: str) -> None:
+    """Line 1 of a delimited table: present, split by ``sep``, no duplicated column names."""
+    kind = _SEPARATOR_NAMES[sep]
+    try:
+        first = pd.read_csv(
+            path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False,
+            encoding="utf-8-sig",
+        )  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            f"{path}: file is empty (expected a {kind}-separated header line)"
+        ) from None
+    except (UnicodeDecodeError, OSError, ValueError) as exc:
+        raise _unreadable(path, sep, exc) from None
+    header = [str(c).strip() for c in first.iloc[0]]
+    others = [
+        name for other, name in _SEPARATOR_NAMES.items() if other != sep and other in header[0]
+    ]
+    if len(header) == 1 and others:
+        hint = (
+            "a name ending .csv[.gz] means comma-separated"
+            if sep == ","
+            else "only names ending .csv[.gz] are read as comma-separated"
+        )
+        raise InputError(
+            f"{path}, line 1: header is {others[0]}-separated, expected {kind}-separated ({hint})"
+        )
+    named = [c for c in header if c]
+    dup = [c for i, c in enumerate(named) if c in named[:i]]
+    if dup:
+        raise InputError(f"{path}, line 1, column '{dup[0]}': duplicated column name")
+
+
+def _read_delimited(path: Path, sep: str, **read_csv: Any) -> pd.DataFrame:
+    """Read a delimited text table with :func:`pandas.read_csv`; every problem is one line.
+
+    The header is checked first (:func:`_check_header`): pandas would silently rename duplicated
+    column names and read a wrongly delimited file as one column. A data row with more fields
+    than the header is an error naming its line.
+    """
+    _check_header(path, sep)
+    try:
+        return pd.read_csv(path, sep=sep, encoding="utf-8-sig", **read_csv)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if not m:
+            raise _unreadable(path, sep, exc) from None
+        want, line, saw = (int(g) for g in m.groups())
+        raise InputError(
+            f"{_where(path, line - 1)}: has {saw} {_SEPARATOR_NAMES[sep]}-separated fields, "
+            f"header has {want}"
+        ) from None
+    except (UnicodeDecodeError, OSError, ValueError) as exc:
+        raise _unreadable(path, sep, exc) from None
+
+
+def read_counts(
+    path: str | Path,
+    samples: pd.DataFrame,
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
     """Read a genes x samples count matrix (TSV/CSV, first column gene) for the sheet's samples.
 
-    Returns integer counts with the sample IDs as columns, in sample-sheet order.
+    Parameters
+    ----------
+    path
+        The matrix: tab-separated, or comma-separated when the name ends ``.csv[.gz]``.
+    samples
+        The validated sample sheet; its ``count_column`` names each sample's column.
+    warn
+        Called with a one-line message when the matrix has columns that no sample uses (they
+        are ignored: a public matrix often holds more samples than the analysed sheet).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Integer counts with the sample IDs as columns, in sample-sheet order.
     """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: file not found")
-    sep = "," if p.name.lower().removesuffix(".gz").endswith(".csv") else "\t"
-    try:
-        df = pd.read_csv(p, sep=sep, index_col=0, dtype=str, encoding="utf-8-sig")
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"{p}: cannot be read as a {'comma' if sep == ',' else 'tab'}-separated table ({exc})"
-        ) from None
+    sep = _separator(p)
+    df = _read_delimited(p, sep, index_col=0, dtype=str, keep_default_na=False, na_values=[""])
+    missing_id = df.index.isna()
+    if missing_id.any():
+        r = int(np.argmax(missing_id)) + 1
+        raise InputError(f"{_where(p, r, df.index.name or 'gene')}: value is missing")
     df.index = df.index.astype(str)
     rowno = pd.Series(np.arange(1, len(df) + 1), index=range(len(df)))
     dup = pd.Series(df.index).duplicated()
@@ -336,14 +436,24 @@ def read_counts(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
         raise InputError(
             f"{p}, line 1, column '{missing[0]}': sample column listed in the sample sheet is absent"
         )
+    extra = [c for c in df.columns if c not in set(cols)]
+    if extra and warn is not None:
+        warn(
+            f"{p}, line 1, column '{extra[0]}': not in the sample sheet; {len(extra)} count "
+            "column(s) not listed there are ignored"
+        )
     sub = df[cols]
     num = sub.apply(pd.to_numeric, errors="coerce")
     bad = num.isna() | (num < 0) | (num.to_numpy() != np.floor(num.to_numpy()))
     if bad.to_numpy().any():
         r, c = np.argwhere(bad.to_numpy())[0]
-        raise InputError(
-            f"{_where(p, int(r) + 1, cols[c])}: {sub.iat[r, c]!r} is not a non-negative integer count"
+        value = sub.iat[r, c]
+        why = (
+            "value is missing"
+            if pd.isna(value)
+            else f"{value!r} is not a non-negative integer count"
         )
+        raise InputError(f"{_where(p, int(r) + 1, cols[c])}: {why}")
     out = num.astype(np.int64)
     zero = out.sum(axis=0) == 0
     if zero.any():
@@ -386,20 +496,18 @@ def read_fish_cells(
     props = schema["properties"]
     name = p.name.lower().removesuffix(".gz")
     text = not name.endswith(".parquet")
-    try:
-        if text:
-            sep = "," if name.endswith(".csv") else "\t"
-            df = pd.read_csv(
-                p, sep=sep, dtype={"sample": "category", "area": "category"},
-                encoding="utf-8-sig", low_memory=False,
-            )  # fmt: skip
-        else:
-            import pyarrow.parquet as pq
+    if text:
+        df = _read_delimited(
+            p, _separator(p), dtype={"sample": "category", "area": "category"}, low_memory=False
+        )
+    else:
+        import pyarrow.parquet as pq
 
+        try:
             # split_blocks + self_destruct free Arrow memory while converting (lower peak RSS)
             df = pq.read_table(p).to_pandas(split_blocks=True, self_destruct=True)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError, ValueError) as exc:
-        raise InputError(f"{p}: cannot be read as a table ({exc})") from None
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{p}: cannot be read as a Parquet table ({_one_line(exc)})") from None
     required = list(schema["required"]) + (["x", "y"] if require_xy else [])
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -463,18 +571,21 @@ def load_user_inputs(
     *,
     require_xy: bool = False,
     gene_map_path: str | Path | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read and validate the sheets, the count matrix and (optionally) the FISH cells.
 
     This is the whole pre-flight check the workflow runs before any job; it raises
-    :class:`InputError` on the first problem. Returns samples, patients and counts (columns
-    renamed to the sample IDs; gene IDs renamed to symbols when a gene map is given).
+    :class:`InputError` on the first problem and calls ``warn`` with a one-line message for
+    what is accepted but worth telling (count-matrix columns no sample uses). Returns samples,
+    patients and counts (columns renamed to the sample IDs; gene IDs renamed to symbols when a
+    gene map is given).
     """
     schema_dir = Path(schema_dir)
     samples = load_samples(samples_path, schema_dir / "samples.schema.yaml")
     patients = load_patients(patients_path, schema_dir / "patients.schema.yaml")
     check_cohort(samples, patients, samples_path, patients_path)
-    counts = read_counts(counts_path, samples)
+    counts = read_counts(counts_path, samples, warn=warn)
     if gene_map_path:
         counts = map_gene_ids(
             counts,
@@ -490,6 +601,53 @@ def load_user_inputs(
             require_xy=require_xy,
         )
     return samples, patients, counts
+
+
+def check_gene_overlap(
+    genes: Sequence[str],
+    measured: Iterable[str] | None,
+    source: str | Path,
+    counts_path: str | Path,
+    *,
+    need: int = 1,
+) -> str | None:
+    """Why a gene list (a gene-set file's, the subtype centroids') does not fit the count matrix.
+
+    Parameters
+    ----------
+    genes
+        The genes the file uses.
+    measured
+        The count matrix's genes (after any gene map); None when the matrix is made by a job
+        (demo, salmon) and cannot be checked before it runs.
+    source, counts_path
+        Name the gene list and the matrix in the message.
+    need
+        Fewest genes that must be in the matrix.
+
+    Returns
+    -------
+    str or None
+        A one-line reason, or None when enough genes are measured (or nothing can be checked).
+        No overlap at all usually means different identifiers (Ensembl IDs vs symbols).
+    """
+    if measured is None:
+        return None
+    wanted = list(dict.fromkeys(genes))
+    have = set(measured)
+    missing = [g for g in wanted if g not in have]
+    n = len(wanted) - len(missing)
+    if n == 0:
+        return (
+            f"{source}: none of its {len(wanted)} genes is in the count matrix {counts_path} "
+            f"(e.g. {wanted[0]!r}; are both gene symbols? sheets.gene_map maps IDs to symbols)"
+        )
+    if n < need:
+        return (
+            f"{source}: only {n} of its {len(wanted)} genes are in the count matrix "
+            f"{counts_path} (need {need}; missing e.g. {', '.join(missing[:3])})"
+        )
+    return None
 
 
 #: IDs that are safe in file names and shell arguments (also used for wildcard constraints).

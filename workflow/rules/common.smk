@@ -47,8 +47,17 @@ def _counts_from(cfg):
     return "matrix"
 
 
+def _warn(message):
+    """An accepted input worth telling about: one line on stderr."""
+    print(f"Warning: {message}", file=sys.stderr)
+
+
 def _validate_inputs():
-    """Validate config and, for user data, every sheet and table. Raise one-line errors."""
+    """Validate config and, for user data, every sheet and table. Raise one-line errors.
+
+    Returns the sample and patient sheets and the count matrix's genes (None when the counts
+    come from a job: the demo or salmon).
+    """
     try:
         sheets.validate_config(config, SCHEMAS / "config.schema.yaml", _config_source())
         if config["input"] == "demo":
@@ -68,14 +77,14 @@ def _validate_inputs():
                 reads=d["reads"]["enabled"],
                 paired=d["reads"]["paired"],
             )
-            return samples, patients
+            return samples, patients, None
         if config["input"] == "geo":
             from her2het import geo
 
-            samples, patients, _ = geo.load_geo(
+            samples, patients, counts = geo.load_geo(
                 config["geo"], SCHEMAS, source=_config_source()
             )
-            return samples, patients
+            return samples, patients, list(counts.index)
         s = config["sheets"]
         if _counts_from(config) == "salmon":
             q = config["quant"]
@@ -100,8 +109,8 @@ def _validate_inputs():
                     samples["sample"],
                     require_xy=config["fish"]["spatial_pattern"]["enabled"],
                 )
-            return samples, patients
-        samples, patients, _ = sheets.load_user_inputs(
+            return samples, patients, None
+        samples, patients, counts = sheets.load_user_inputs(
             s["samples"],
             s["patients"],
             s["counts"],
@@ -109,15 +118,16 @@ def _validate_inputs():
             s["fish_cells"],
             require_xy=config["fish"]["spatial_pattern"]["enabled"],
             gene_map_path=s["gene_map"],
+            warn=_warn,
         )
-        return samples, patients
+        return samples, patients, list(counts.index)
     except sheets.InputError as exc:
         # One line, no traceback: the message names file, row and column.
         print(f"Invalid input: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
 
 
-SAMPLES, PATIENTS = _validate_inputs()
+SAMPLES, PATIENTS, COUNT_GENES = _validate_inputs()
 
 
 REPO = Path(workflow.basedir)
@@ -145,6 +155,38 @@ def _has_fish():
     )
 
 
+def _counts_path():
+    """The count matrix as the user named it (for messages)."""
+    if config["input"] == "geo":
+        return config["geo"]["counts"]
+    return config["sheets"]["counts"]
+
+
+def _check_centroid_genes(sub):
+    """Enough centroid genes in the count matrix (local centroids; a URL is fetched by a job)."""
+    from her2het import subtype
+
+    try:
+        centroids = (
+            subtype.builtin_centroids()
+            if sub["centroids"] == "builtin"
+            else subtype.read_genefu_model(sub["centroids"])
+        )
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _config_error("subtype.centroids", exc) from None
+    why = sheets.check_gene_overlap(
+        list(centroids.table.index),
+        COUNT_GENES,
+        f"centroids {sub['centroids']!r}",
+        _counts_path(),
+        need=sub["min_genes"],
+    )
+    if why:
+        raise _config_error(
+            "subtype.min_genes", f"{why}; set subtype.enabled: false to skip subtyping"
+        )
+
+
 def _validate_analysis():
     """Contrasts, gene-set files and centroids: checked against the sheets before any job."""
     try:
@@ -161,9 +203,17 @@ def _validate_analysis():
             if not Path(resource_path(path)).is_file():
                 raise _config_error(f"scores.gene_sets[{i}]", f"file not found: {path}")
             try:
-                scores.read_gmt(resource_path(path))
+                gene_sets = scores.read_gmt(resource_path(path))
             except (ValueError, UnicodeDecodeError) as exc:
                 raise _config_error(f"scores.gene_sets[{i}]", exc) from None
+            why = sheets.check_gene_overlap(
+                [g for s in gene_sets for g in s.genes],
+                COUNT_GENES,
+                path,
+                _counts_path(),
+            )
+            if why:
+                raise _config_error(f"scores.gene_sets[{i}]", why)
         sub = config["subtype"]
         if subtype_url():
             if not sub["sha256"]:
@@ -175,6 +225,8 @@ def _validate_analysis():
             raise _config_error(
                 "subtype.centroids", f"file not found: {sub['centroids']}"
             )
+        if sub["enabled"] and not subtype_url():
+            _check_centroid_genes(sub)
         if sub["centring"] == "reference" and not sub["reference_centres"]:
             raise _config_error(
                 "subtype.reference_centres", "centring 'reference' needs this table"
