@@ -167,3 +167,13 @@ def test_settings_repeat_the_workflow_defaults() -> None:
     for key in ("time", "event"):
         assert cal.SURVIVAL_CONFIG[key] == surv[key]["default"]
     assert set(cal.SURVIVAL_CONFIG["km_by"]) <= set(surv["km_by"]["default"])
+
+
+def test_calibration_figure_draws_rates_and_qq(reduced) -> None:  # type: ignore[no-untyped-def]
+    from her2het.plots_calibration import calibration_figure
+
+    fig = calibration_figure(reduced["calibration"], reduced["model_pvalues"])
+    rates, qq = fig.axes
+    assert len(rates.get_yticklabels()) == len(reduced["calibration"])
+    assert len(qq.get_lines()) == reduced["model_pvalues"]["test"].nunique() + 1  # + diagonal
+    assert len(calibration_figure(reduced["calibration"]).axes) == 1

@@ -45,7 +45,8 @@ Result table (``calibration.tsv``, :data:`CALIBRATION_COLUMNS`), one row per tes
 * ``note`` - what else a reader needs (estimators used, non-estimable replicates, events).
 
 Companion tables: ``de_cohorts.tsv`` (one row per null cohort and contrast) and
-``model_pvalues.tsv`` (one row per replicate and test), from which the rates are recomputable.
+``model_pvalues.tsv`` (one row per replicate and test), from which the rates are recomputable;
+the command line also draws ``calibration.png`` (:mod:`her2het.plots_calibration`).
 
 Run ``python -m her2het.calibration --help``; ``make validate`` runs the full size.
 """
@@ -567,7 +568,7 @@ def calibrate(
     seed: int = 1,
     n_cohorts: int = 200,
     n_replicates: int = 1000,
-    n_genes: int = 600,
+    n_genes: int = 500,
     alpha: float = 0.05,
     cores: int = 1,
 ) -> dict[str, pd.DataFrame]:
@@ -615,11 +616,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="null patient tables for association tests and models (default 1000)",
     )
     ap.add_argument("--size", choices=["tiny", "small", "paper"], default="small")
-    ap.add_argument("--genes", type=int, default=600, help="genes per null cohort (default 600)")
+    ap.add_argument("--genes", type=int, default=500, help="genes per null cohort (default 500)")
     ap.add_argument("--alpha", type=float, default=0.05)
     ap.add_argument("--seed", type=int, default=1, help="cohort/replicate i uses seed + i")
     ap.add_argument("--cores", type=int, default=1, help="worker processes (default 1)")
     ap.add_argument("--out", default="results/validation", help="output directory")
+    ap.add_argument("--no-figure", action="store_true", help="skip calibration.png")
     a = ap.parse_args(argv)
     start = time.perf_counter()
     tables = calibrate(
@@ -632,6 +634,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         cores=a.cores,
     )
     paths = write_tables(tables, a.out)
+    if not a.no_figure:
+        from her2het.plots import save_figure
+        from her2het.plots_calibration import calibration_figure
+
+        paths["figure"] = Path(a.out) / "calibration.png"
+        save_figure(
+            calibration_figure(tables["calibration"], tables.get("model_pvalues")),
+            paths["figure"],
+        )
     with pd.option_context("display.width", 250, "display.max_colwidth", 60):
         print(tables["calibration"].drop(columns=["ci_method", "note"]).to_string(index=False))
     print(f"SIMULATED null cohorts; tables in {paths['calibration'].parent} "
