@@ -279,8 +279,12 @@ def test_config_defaults_are_filled() -> None:
         (_config(demo={"size": "small", "sede": 3}), r"c\.yaml, key 'demo\.sede': unknown key"),
         (_config(demo={"seed": "abc"}), r"c\.yaml, key 'demo\.seed': 'abc' is not of type integer"),
         (_config(input="fastq"), r"c\.yaml, key 'input': 'fastq' is not one of demo, sheets"),
+        (
+            _config(scores={"methods": ["ssgsea", "gsva"]}),
+            r"c\.yaml, key 'scores\.methods\[1\]': 'gsva' is not one of ssgsea, zscore",
+        ),
     ],
-    ids=["unknown-top-key", "unknown-nested-key", "wrong-type", "bad-enum"],
+    ids=["unknown-top-key", "unknown-nested-key", "wrong-type", "bad-enum", "list-position"],
 )
 def test_bad_config_is_rejected(cfg: dict, expected: str) -> None:
     with pytest.raises(InputError) as exc:
@@ -356,3 +360,74 @@ def test_gene_map_that_matches_few_genes_is_rejected(tmp_path: Path) -> None:
     counts = pd.DataFrame({"S1": [1, 2, 3]}, index=["ENSG1", "X2", "X3"])
     with pytest.raises(InputError, match="c.tsv: only 1 of 3 genes are in the gene map"):
         sheets.map_gene_ids(counts, sheets.read_gene_map(gm), counts_path="c.tsv", map_path=gm)
+
+
+COUNTS_HEADER = "gene\tS1\tS2\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "c.tsv: file is empty"),
+        ("gene,S1,S2\nA,1,2\n", "c.tsv, line 1: header is comma-separated, expected tab-separated"),
+        ("gene\tS1\tS1\nA\t1\t2\n", "c.tsv, line 1, column 'S1': duplicated column name"),
+        (
+            COUNTS_HEADER + "A\t1\t2\nB\t1\t2\t3\n",
+            "c.tsv, row 2 (line 3): has 4 tab-separated fields",
+        ),
+        (COUNTS_HEADER + "A\t1\t\n", "c.tsv, row 1 (line 2), column 'S2': value is missing"),
+        (
+            COUNTS_HEADER + "A\tNA\t2\n",
+            "c.tsv, row 1 (line 2), column 'S1': 'NA' is not a non-negative",
+        ),
+        (
+            COUNTS_HEADER + "A\t1\t2\n\t3\t4\n",
+            "c.tsv, row 2 (line 3), column 'gene': value is missing",
+        ),
+    ],
+    ids=["empty", "comma", "duplicate-column", "ragged", "missing", "na-text", "missing-gene"],
+)
+def test_count_matrix_problems_are_one_line(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "c.tsv"
+    path.write_text(text)
+    samples = pd.DataFrame({"sample": ["S1", "S2"], "count_column": ["S1", "S2"]})
+    with pytest.raises(InputError) as exc:
+        sheets.read_counts(path, samples)
+    assert "\n" not in str(exc.value) and str(exc.value).startswith(f"{tmp_path}/{expected}")
+
+
+def test_count_columns_not_in_the_sheet_are_ignored_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("gene,S1,S2,S3\nA,1,2,3\n")
+    samples = pd.DataFrame({"sample": ["S2"], "count_column": ["S2"]})
+    told: list[str] = []
+    counts = sheets.read_counts(path, samples, warn=told.append)
+    assert list(counts.columns) == ["S2"]
+    assert told == [f"{path}, line 1, column 'S1': not in the sample sheet; 2 count column(s) "
+                    "not listed there are ignored"]  # fmt: skip
+
+
+def test_two_samples_cannot_share_a_count_column(tmp_path: Path) -> None:
+    path = tmp_path / "s.tsv"
+    path.write_text(
+        "sample\tpatient\ttimepoint\tbiopsy\tcount_column\n"
+        "A1\tA\tpre\tB1\tlib1\nA2\tA\tpre\tB2\tlib1\n"
+    )
+    with pytest.raises(
+        InputError,
+        match=r"row 2 \(line 3\), column 'count_column': count column 'lib1' is already used by "
+        "sample 'A1'",
+    ):
+        sheets.load_samples(path, SCHEMAS / "samples.schema.yaml")
+
+
+def test_gene_overlap_with_the_count_matrix() -> None:
+    check = sheets.check_gene_overlap
+    assert check(["ERBB2", "GRB7"], None, "s.gmt", "c.tsv") is None  # matrix made by a job
+    assert check(["ERBB2", "GRB7"], ["GRB7", "X"], "s.gmt", "c.tsv") is None
+    assert check(["ERBB2"], ["ENSG1"], "s.gmt", "c.tsv").startswith(
+        "s.gmt: none of its 1 genes is in the count matrix c.tsv"
+    )
+    assert check(["A", "B", "C"], ["A"], "centroids", "c.tsv", need=2) == (
+        "centroids: only 1 of its 3 genes are in the count matrix c.tsv (need 2; missing e.g. B, C)"
+    )

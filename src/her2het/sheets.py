@@ -74,6 +74,14 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def _config_key(path: Iterable[str | int]) -> str:
+    """``de.contrasts[0].reference`` from a JSON path (list positions in brackets)."""
+    key = ""
+    for part in path:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key
+
+
 def validate_config(
     config: dict[str, Any], schema_path: str | Path, source: str = "config"
 ) -> dict[str, Any]:
@@ -86,7 +94,7 @@ def validate_config(
     errors = sorted(cls(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
-        key = ".".join(str(p) for p in err.absolute_path)
+        key = _config_key(err.absolute_path)
         if err.validator == "additionalProperties":
             extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
             allowed = ", ".join(sorted(err.schema.get("properties", {})))
