@@ -390,14 +390,31 @@ def filter_genes(counts: pd.DataFrame, min_count: int, min_units: int) -> pd.Ind
     return counts.columns[keep]
 
 
-def fit_design(data: DesignData, *, min_count: int = 10, n_cpus: int = 1) -> Any:
+INFERENCE_KINDS: tuple[str, ...] = ("batched", "pydeseq2")
+
+
+def make_inference(kind: str = "batched", n_cpus: int = 1) -> Any:
+    """PyDESeq2 inference routines: ``batched`` (:mod:`her2het.batched_inference`, the same
+    estimates with the per-gene loops vectorised) or ``pydeseq2`` (``DefaultInference``)."""
+    from pydeseq2.default_inference import DefaultInference
+
+    from .batched_inference import BatchedInference
+
+    if kind not in INFERENCE_KINDS:
+        raise ValueError(f"inference must be one of {INFERENCE_KINDS}, not {kind!r}")
+    return (BatchedInference if kind == "batched" else DefaultInference)(n_cpus=n_cpus)
+
+
+def fit_design(
+    data: DesignData, *, min_count: int = 10, n_cpus: int = 1, inference: str = "batched"
+) -> Any:
     """Fit PyDESeq2 (``DeseqDataSet.deseq2()``) on one design, genes prefiltered.
 
     Genes are kept with >= ``min_count`` counts in at least as many units as the smallest level
-    of the tested variable (the DESeq2 vignette's rule). Returns the fitted ``DeseqDataSet``.
+    of the tested variable (the DESeq2 vignette's rule). ``inference`` selects the PyDESeq2
+    inference routines (:func:`make_inference`). Returns the fitted ``DeseqDataSet``.
     """
     from pydeseq2.dds import DeseqDataSet
-    from pydeseq2.default_inference import DefaultInference
 
     smallest = int(level_series(data.units[data.variable]).value_counts().min())
     genes = filter_genes(data.counts, min_count, max(2, smallest))
@@ -407,7 +424,7 @@ def fit_design(data: DesignData, *, min_count: int = 10, n_cpus: int = 1) -> Any
             counts=data.counts[genes],
             metadata=pd.DataFrame(index=data.counts.index),
             design=data.design,
-            inference=DefaultInference(n_cpus=n_cpus),
+            inference=make_inference(inference, n_cpus),
             quiet=True,
         )
         dds.deseq2()
@@ -454,9 +471,8 @@ def contrast_results(
     With ``t_test`` the Wald p-values use a t distribution on n - p degrees of freedom
     (DESeq2's ``useT``; see :func:`_stats_class`).
     """
-    from pydeseq2.default_inference import DefaultInference
-
     df_resid = data.design.shape[0] - data.design.shape[1] if t_test else None
+    dds.inference.n_cpus = n_cpus  # the fitted design's inference kind, this job's threads
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)
         stats = _stats_class(df_resid)(
@@ -464,7 +480,7 @@ def contrast_results(
             contrast=data.contrast_vector(contrast),
             alpha=alpha,
             quiet=True,
-            inference=DefaultInference(n_cpus=n_cpus),
+            inference=dds.inference,
         )
         stats.summary()
         res = stats.results_df.copy()
@@ -564,6 +580,7 @@ def fit(
     *,
     min_count: int = 10,
     n_cpus: int = 1,
+    inference: str = "batched",
 ) -> DesignFit:
     """Build and fit the design shared by ``contrasts`` (all with the same :func:`design_key`).
 
@@ -575,7 +592,7 @@ def fit(
     reasons = {c.id: estimability(data, c) for c in contrasts}
     dds = None
     if any(r is None for r in reasons.values()):
-        dds = fit_design(data, min_count=min_count, n_cpus=n_cpus)
+        dds = fit_design(data, min_count=min_count, n_cpus=n_cpus, inference=inference)
     return DesignFit(data, dds, reasons)
 
 
@@ -619,9 +636,10 @@ def run_design(
     shrink: bool = True,
     n_cpus: int = 1,
     t_test: bool = True,
+    inference: str = "batched",
 ) -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
     """Fit one design once and test each of its contrasts: id -> (table, summary row)."""
-    fitted = fit(counts, meta, contrasts, min_count=min_count, n_cpus=n_cpus)
+    fitted = fit(counts, meta, contrasts, min_count=min_count, n_cpus=n_cpus, inference=inference)
     return {
         c.id: test(fitted, c, alpha=alpha, shrink=shrink, n_cpus=n_cpus, t_test=t_test)
         for c in contrasts

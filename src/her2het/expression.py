@@ -30,9 +30,13 @@ def log2cpm(counts: np.ndarray) -> np.ndarray:
 
 
 def vst(counts: pd.DataFrame, n_cpus: int = 1) -> tuple[np.ndarray, np.ndarray, str]:
-    """Blind DESeq2 VST of a samples x genes count table: (values, size factors, fit type)."""
+    """Blind DESeq2 VST of a samples x genes count table: (values, size factors, fit type).
+
+    Dispersions are fitted with the gene-batched PyDESeq2 inference (:mod:`.batched_inference`).
+    """
     from pydeseq2.dds import DeseqDataSet
-    from pydeseq2.default_inference import DefaultInference
+
+    from .batched_inference import BatchedInference
 
     last: Exception | None = None
     for fit_type in ("parametric", "mean"):
@@ -44,7 +48,7 @@ def vst(counts: pd.DataFrame, n_cpus: int = 1) -> tuple[np.ndarray, np.ndarray, 
                     metadata=pd.DataFrame(index=counts.index),
                     design="~1",
                     fit_type=fit_type,
-                    inference=DefaultInference(n_cpus=n_cpus),
+                    inference=BatchedInference(n_cpus=n_cpus),
                     quiet=True,
                 )
                 dds.vst(use_design=False)
