@@ -159,6 +159,19 @@ def test_end_to_end_small_demo(small_run: Path, tmp_path: Path) -> None:
     # a second run has nothing to do
     r2 = run_snakemake(small_run, "--cores", "2", "-n")
     assert r2.returncode == 0 and "Nothing to be done" in r2.stdout + r2.stderr
+    # changing one figure's option re-runs that figure's job only (dry run: nothing is written)
+    one = tmp_path / "one_figure.yaml"
+    one.write_text(
+        "report:\n  figure_dpi_by_figure: {fig6_outcome: 300, volcano_post_vs_pre_HET: 100}\n"
+    )
+    cfg = small_run / "config" / "config.yaml"
+    r5 = run_snakemake(small_run, "--cores", "2", "-n", "--configfile", str(cfg), str(one))
+    assert r5.returncode == 0, r5.stderr[-3000:]
+    stats = r5.stdout[r5.stdout.index("Job stats") :].split("\n\n")[0]
+    rows = [ln.split() for ln in stats.splitlines()[3:]]
+    assert {job: int(n) for job, n in rows} == {
+        "fig6": 1, "plot_volcano": 1, "all": 1, "total": 3,
+    }, stats  # fmt: skip
 
     # the same seed in another directory gives byte-identical demo and cohort tables
     other = tmp_path / "again"

@@ -71,6 +71,10 @@ SIZES: dict[str, Design] = {
     "tiny": Design(3, 3, 2, 2, 2, 1, n_genes=400, cells_per_area=120, read_pairs=20_000),
     "small": Design(14, 11, 6, 4, 8, 4, n_genes=1500, cells_per_area=250, read_pairs=50_000),
     "paper": Design(64, 51, 14, 16, 33, 10, n_genes=5000, cells_per_area=300, read_pairs=150_000),
+    # ten times the paper's cohort (1,290 patients, 2,850 samples): the scaling benchmark
+    "paper_x10": Design(
+        640, 510, 140, 160, 330, 100, n_genes=5000, cells_per_area=300, read_pairs=150_000
+    ),
 }
 
 

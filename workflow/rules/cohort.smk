@@ -77,6 +77,6 @@ rule plot_sample_flow:
         runtime=5,
     params:
         title=config["report"]["title"],
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("sample_flow"),
     script:
         "../scripts/plot_sample_flow.py"

@@ -303,6 +303,26 @@ def centroid_inputs(wildcards=None):
     return inputs
 
 
+def figure_dpi(*stems):
+    """Params function giving a figure job's PNG resolution.
+
+    ``report.figure_dpi_by_figure[<file stem>]`` (stems may hold wildcards, e.g.
+    ``volcano_{contrast}``; the first one set wins), else ``report.figure_dpi``. A function of
+    wildcards only, so Snakemake records its value: changing one figure's entry re-runs that
+    figure's job and nothing else.
+    """
+
+    def dpi(wildcards):
+        by_figure = config["report"]["figure_dpi_by_figure"]
+        for stem in stems:
+            name = stem.format(**wildcards)
+            if name in by_figure:
+                return by_figure[name]
+        return config["report"]["figure_dpi"]
+
+    return dpi
+
+
 def data_source():
     """One-line provenance shown on every figure and in the cohort object."""
     if IS_DEMO:

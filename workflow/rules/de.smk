@@ -96,7 +96,7 @@ rule plot_volcano:
         runtime=5,
     params:
         alpha=config["de"]["alpha"],
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("volcano_{contrast}"),
         data_source=data_source(),
     script:
         "../scripts/plot_volcano.py"

@@ -80,7 +80,7 @@ rule plot_fish_ratio_distributions:
         runtime=5,
     params:
         data_source=data_source(),
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("fish_ratio_distributions"),
         cell_ratio=config["fish"]["cell_ratio"],
     script:
         "../scripts/plot_fish_ratio_distributions.py"
@@ -106,7 +106,7 @@ rule plot_fish_spatial_patterns:
         runtime=5,
     params:
         data_source=data_source(),
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("fish_spatial_patterns"),
     script:
         "../scripts/plot_fish_spatial_patterns.py"
 
@@ -131,7 +131,7 @@ rule plot_fish_het_prevalence:
         runtime=5,
     params:
         data_source=data_source(),
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("fish_het_prevalence"),
     script:
         "../scripts/plot_fish_het_prevalence.py"
 
@@ -156,6 +156,6 @@ rule plot_fish_pre_post:
         runtime=5,
     params:
         data_source=data_source(),
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("fish_pre_post"),
     script:
         "../scripts/plot_fish_pre_post.py"

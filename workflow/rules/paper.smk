@@ -48,7 +48,7 @@ rule fig1:
         mem_mb=1000,
         runtime=5,
     params:
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("fig1_cohort"),
         data_source=data_source(),
         endpoint=config["outcome"]["survival"]["endpoint"],
     script:
@@ -68,6 +68,10 @@ use rule fig1 as fig2 with:
         pdf="results/figures/paper/fig2_erbb2_by_group.pdf",
     log:
         "results/logs/fig2.log",
+    params:
+        dpi=figure_dpi("fig2_erbb2_by_group"),
+        data_source=data_source(),
+        endpoint=config["outcome"]["survival"]["endpoint"],
 
 
 use rule fig1 as fig3 with:
@@ -83,6 +87,10 @@ use rule fig1 as fig3 with:
         pdf="results/figures/paper/fig3_het.pdf",
     log:
         "results/logs/fig3.log",
+    params:
+        dpi=figure_dpi("fig3_het"),
+        data_source=data_source(),
+        endpoint=config["outcome"]["survival"]["endpoint"],
 
 
 use rule fig1 as fig4 with:
@@ -100,6 +108,10 @@ use rule fig1 as fig4 with:
         pdf="results/figures/paper/fig4_pre_post.pdf",
     log:
         "results/logs/fig4.log",
+    params:
+        dpi=figure_dpi("fig4_pre_post"),
+        data_source=data_source(),
+        endpoint=config["outcome"]["survival"]["endpoint"],
 
 
 use rule fig1 as fig5 with:
@@ -115,6 +127,10 @@ use rule fig1 as fig5 with:
         pdf="results/figures/paper/fig5_immune.pdf",
     log:
         "results/logs/fig5.log",
+    params:
+        dpi=figure_dpi("fig5_immune"),
+        data_source=data_source(),
+        endpoint=config["outcome"]["survival"]["endpoint"],
 
 
 use rule fig1 as fig6 with:
@@ -130,6 +146,10 @@ use rule fig1 as fig6 with:
         pdf="results/figures/paper/fig6_outcome.pdf",
     log:
         "results/logs/fig6.log",
+    params:
+        dpi=figure_dpi("fig6_outcome"),
+        data_source=data_source(),
+        endpoint=config["outcome"]["survival"]["endpoint"],
 
 
 rule paper:

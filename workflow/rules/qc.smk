@@ -53,7 +53,7 @@ rule plot_qc:
         runtime=5,
     params:
         title=config["report"]["title"],
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("qc"),
         data_source=data_source(),
     script:
         "../scripts/plot_qc.py"

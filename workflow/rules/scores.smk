@@ -81,7 +81,7 @@ rule plot_scores:
         mem_mb=1000,
         runtime=5,
     params:
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("scores_groups", "scores_pre_post"),
         data_source=data_source(),
     script:
         "../scripts/plot_scores.py"

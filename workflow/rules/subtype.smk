@@ -70,7 +70,7 @@ rule plot_subtype_transitions:
         mem_mb=1000,
         runtime=5,
     params:
-        dpi=config["report"]["figure_dpi"],
+        dpi=figure_dpi("subtype_transitions"),
         data_source=data_source(),
     script:
         "../scripts/plot_subtype_transitions.py"
