@@ -11,8 +11,10 @@ SNAKEMAKE_ARGS ?=
 PYTEST_ARGS ?=
 # make validate VALIDATE_ARGS="--cohorts 20 --replicates 200" for a quick run
 VALIDATE_ARGS ?=
+# make bench BENCH_ARGS="--scales paper" for the paper scale only
+BENCH_ARGS ?=
 
-.PHONY: run test setup system-tools lint report clean validate
+.PHONY: run test setup system-tools lint report clean validate bench
 
 run: setup
 	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
@@ -42,6 +44,12 @@ lint: setup
 # 200 null DE cohorts of the small design, 1000 null patient tables); writes results/validation/.
 validate: setup
 	$(BIN)/python -m her2het.calibration --cohorts 200 --replicates 1000 --size small --seed 1 --out results/validation $(VALIDATE_ARGS)
+
+# Wall time, CPU and peak memory per stage, from the count-matrix entry at paper scale and 10x
+# (SIMULATED, 20,000 genes); writes results/bench/workflow_*.tsv. Quantification separately:
+# $(BIN)/python benchmarks/quant_benchmark.py
+bench: setup
+	$(BIN)/python benchmarks/workflow_benchmark.py --cores 2 $(BENCH_ARGS)
 
 report: setup
 	$(BIN)/snakemake --cores $(CORES) --report results/report.html $(SNAKEMAKE_ARGS)

@@ -150,3 +150,45 @@ def test_lin_reg_mu_matches_default() -> None:
     ours = BatchedInference(n_cpus=1).lin_reg_mu(counts, sf, x, 0.5)
     ref = DefaultInference(n_cpus=1).lin_reg_mu(counts, sf, x, 0.5)
     np.testing.assert_allclose(ours, ref, rtol=1e-8)
+
+
+def test_apeglm_shrinkage_reaches_pydeseq2_optimum_or_better(both_fits) -> None:  # type: ignore[no-untyped-def]
+    """Same objective (pydeseq2.utils.nbinomFn) from the same start: the batched Newton result
+    is never worse than PyDESeq2's L-BFGS-B (which stops at its tolerance), and close to it."""
+    from her2het.batched_inference import _apeglm_objective
+
+    dds, _ = both_fits["paired", "batched"]
+    x = dds.obsm["design_matrix"].to_numpy(float)
+    idx = x.shape[1] - 1  # timepoint_post, the last column of the paired design
+    assert dds.obsm["design_matrix"].columns[idx].startswith("timepoint")
+    y = dds.X[:, dds.non_zero_idx].astype(float)
+    args = dict(
+        design_matrix=x, counts=y, size=1.0 / dds.var["dispersions"].to_numpy()[dds.non_zero_idx],
+        offset=np.log(dds.obs["size_factors"].to_numpy()), prior_no_shrink_scale=15,
+        prior_scale=0.3, optimizer="L-BFGS-B", shrink_index=idx,
+    )  # fmt: skip
+    ours, var, conv = BatchedInference(n_cpus=1).lfc_shrink_nbinom_glm(**args)
+    ref, inv_h, _ = DefaultInference(n_cpus=1).lfc_shrink_nbinom_glm(**args)
+    ref = np.asarray(ref)
+    f = [
+        _apeglm_objective(b, x, y, args["size"], args["offset"], 15, 0.3, idx) for b in (ours, ref)
+    ]
+    assert conv.all()
+    assert (f[0] <= f[1] + 1e-9 * np.abs(f[1])).all()
+    diff = np.abs(ours[:, idx] - ref[:, idx])
+    assert diff.max() < 0.02 and np.quantile(diff, 0.95) < 1e-3
+    # the variance is that of the exact Hessian at our optimum. (PyDESeq2 0.5.4's ``ddf`` adds
+    # ``np.diag(h)`` - the prior's diagonal as a vector - to every row of X'WX, so its inverse
+    # Hessian differs; DeseqStats reports it as the shrunk lfcSE, which our tables do not use.)
+    ours_var = np.array([v[idx, idx] for v in var])
+    size, offset = args["size"], args["offset"]
+    for g in range(0, len(ours), 25):
+        mu = np.exp(x @ ours[g] + offset)
+        w = (y[:, g] + size[g]) * size[g] * mu / (size[g] + mu) ** 2
+        prior = np.full(x.shape[1], 1 / 15**2)
+        prior[idx] = 2 * (0.3**2 - ours[g, idx] ** 2) / (0.3**2 + ours[g, idx] ** 2) ** 2
+        hess = (x.T * w) @ x + np.diag(prior)
+        assert ours_var[g] == pytest.approx(np.linalg.inv(hess)[idx, idx], rel=1e-8)
+    assert len(inv_h) == len(ours)
+    with pytest.raises(KeyError):
+        var[0][0, 0]  # only the shrunk coefficient's variance is kept

@@ -22,7 +22,13 @@ that per-gene loop is nearly all of the differential-expression time. PyDESeq2 d
   dispersion trend leaves such genes out. Otherwise the search finds the global minimum in the
   bounds where L-BFGS-B finds the one downhill of its start; on unimodal profiles, the usual
   case, they agree;
-* ``wald_test`` (two-sided) - the same ridge-sandwich standard error, in closed form.
+* ``wald_test`` (two-sided) - the same ridge-sandwich standard error, in closed form;
+* ``lfc_shrink_nbinom_glm`` - the same apeGLM-type objective (``pydeseq2.utils.nbinomFn``:
+  negative binomial likelihood, normal prior on the other coefficients, Cauchy prior on the
+  shrunk one) minimised per gene by Newton steps with backtracking from PyDESeq2's start; a
+  gene that does not converge is handed to PyDESeq2's ``nbinomGLM``. Only the shrunk
+  coefficient's variance is returned per gene (all that ``DeseqStats.lfc_shrink`` reads), not
+  a p x p inverse Hessian per gene.
 
 Paired designs carry one 0/1 column per patient. Their ``X'WX`` is then "arrow-shaped": a
 diagonal block for those columns plus a few dense columns. Every solve, log-determinant and
@@ -115,7 +121,8 @@ class Blocks:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``b`` (G x k), ``C`` (G x k x q), ``E`` (G x q x q) of ``X'WX + diag(ridge)``.
 
-        ``w`` is n x G (one weight column per gene).
+        ``w`` is n x G (one weight column per gene); ``ridge`` has one value per column, or
+        one row of them per gene (G x p).
         """
         g = w.shape[1]
         b = np.asarray(self.indicator @ w).T
@@ -125,8 +132,9 @@ class Blocks:
         outer = (self.xd[:, :, None] * self.xd[:, None, :]).reshape(len(self.xd), -1)
         e = (w.T @ outer).reshape(g, self.q, self.q)
         if ridge is not None:
-            b = b + ridge[self.s_cols]
-            e = e + np.diag(ridge[self.d_cols])
+            b = b + ridge[..., self.s_cols]
+            rd = ridge[..., self.d_cols]
+            e = e + (np.diag(rd) if rd.ndim == 1 else rd[:, :, None] * np.eye(self.q))
         return b, c, e
 
     @staticmethod
@@ -245,6 +253,42 @@ def minimise_log_dispersion(
     f_mid = np.minimum(fc, fd)
     found = np.where(f_mid <= f_best, mid, x_best)
     return np.where(_stalls_at_start(loss, x0, lo, hi), x0, found)
+
+
+SHRINK_MAX_STEPS = 100
+SHRINK_TOL = 1e-9  # largest coefficient change at convergence
+
+
+class _ShrunkVariance:
+    """One gene's "inverse Hessian" as read by ``DeseqStats.lfc_shrink``: only ``[i, i]``."""
+
+    __slots__ = ("index", "value")
+
+    def __init__(self, index: int, value: float) -> None:
+        self.index, self.value = index, value
+
+    def __getitem__(self, key: tuple[int, int]) -> float:
+        if key != (self.index, self.index):
+            raise KeyError(f"only the shrunk coefficient's variance is kept, not {key}")
+        return self.value
+
+
+def _apeglm_objective(
+    beta: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    size: np.ndarray,
+    offset: np.ndarray,
+    sd_other: float,
+    scale: float,
+    idx: int,
+) -> np.ndarray:
+    """``pydeseq2.utils.nbinomFn`` per gene (``beta`` G x p, ``y`` n x G, ``size`` G)."""
+    eta = x @ beta.T
+    other = np.delete(beta, idx, axis=1)
+    prior = (other**2).sum(axis=1) / (2 * sd_other**2) + np.log1p((beta[:, idx] / scale) ** 2)
+    ll = (y * eta - (y + size) * np.logaddexp(eta + offset[:, None], np.log(size))).sum(axis=0)
+    return prior - ll
 
 
 class BatchedInference(DefaultInference):  # type: ignore[misc]
@@ -416,3 +460,102 @@ class BatchedInference(DefaultInference):  # type: ignore[misc]
             se[g] = np.sqrt(hc @ cvec - (hc**2 * ridge).sum(axis=1))
         stat = ((lfc - lfc_null) @ cvec) / se
         return 2.0 * norm.sf(np.abs(stat)), stat, se
+
+    def lfc_shrink_nbinom_glm(
+        self,
+        design_matrix: np.ndarray,
+        counts: np.ndarray,
+        size: np.ndarray,
+        offset: np.ndarray,
+        prior_no_shrink_scale: float,
+        prior_scale: float,
+        optimizer: str,
+        shrink_index: int,
+    ) -> tuple[np.ndarray, list[_ShrunkVariance], np.ndarray]:
+        x = np.asarray(design_matrix, dtype=float)
+        y_all = np.asarray(counts, dtype=float)
+        size_all = np.asarray(size, dtype=float)
+        offset = np.asarray(offset, dtype=float)
+        blocks = Blocks.of(x)
+        n_genes, p, idx = y_all.shape[1], x.shape[1], shrink_index
+        beta_all = np.tile(0.1 * (-1.0) ** np.arange(p), (n_genes, 1))
+        variance = np.empty(n_genes)
+        converged = np.zeros(n_genes, dtype=bool)
+        tau2, inv_s2 = prior_scale**2, 1.0 / prior_no_shrink_scale**2
+        unit = np.zeros(p)
+        unit[idx] = 1.0
+
+        def hessian_parts(beta: np.ndarray, y: np.ndarray, r: np.ndarray, exact: bool) -> Any:
+            mu = np.exp(x @ beta.T + offset[:, None])
+            w = (y + r) * r * mu / (r + mu) ** 2
+            diag = np.full(beta.shape, inv_s2)
+            bs2 = beta[:, idx] ** 2
+            h_s = 2.0 * (tau2 - bs2) / (tau2 + bs2) ** 2
+            diag[:, idx] = h_s if exact else np.maximum(h_s, 0.0)  # Newton on a convex model
+            b, c, e = blocks.gram(w, diag)
+            return mu, b, c, Blocks.schur(b, c, e)
+
+        for part in _chunks(n_genes, blocks.chunk(n_genes)):
+            y, r = y_all[:, part], size_all[part]
+            beta = beta_all[part]
+            f = _apeglm_objective(beta, x, y, r, offset, prior_no_shrink_scale, prior_scale, idx)
+            active = np.ones(len(f), dtype=bool)
+            done = np.zeros(len(f), dtype=bool)
+            for _ in range(SHRINK_MAX_STEPS):
+                a = np.flatnonzero(active)
+                if not len(a):
+                    break
+                ba, ya, ra = beta[a], y[:, a], r[a]
+                mu, b, c, sch = hessian_parts(ba, ya, ra, exact=False)
+                resid = ya - (ya + ra) * mu / (ra + mu)
+                grad = ba * inv_s2
+                grad[:, idx] = 2.0 * ba[:, idx] / (tau2 + ba[:, idx] ** 2)
+                g_s, g_d = blocks.split(resid)
+                grad[:, blocks.s_cols] -= g_s
+                grad[:, blocks.d_cols] -= g_d
+                step = blocks.solve(b, c, sch, grad[:, blocks.s_cols], grad[:, blocks.d_cols])
+                slope = -(grad * step).sum(axis=1)
+                t = np.ones(len(a))
+                f_a = f[a]
+                new_beta, new_f = ba.copy(), f_a.copy()
+                pending = np.ones(len(a), dtype=bool)
+                for _ in range(40):  # backtracking (Armijo)
+                    trial = ba[pending] - t[pending, None] * step[pending]
+                    f_t = _apeglm_objective(
+                        trial, x, ya[:, pending], ra[pending], offset,
+                        prior_no_shrink_scale, prior_scale, idx,
+                    )  # fmt: skip
+                    ok = np.isfinite(f_t) & (
+                        f_t <= f_a[pending] + 1e-4 * t[pending] * slope[pending]
+                    )
+                    rows = np.flatnonzero(pending)
+                    new_beta[rows[ok]], new_f[rows[ok]] = trial[ok], f_t[ok]
+                    pending[rows[ok]] = False
+                    t[pending] /= 2.0
+                    if not pending.any():
+                        break
+                moved = np.abs(new_beta - ba).max(axis=1)
+                beta[a], f[a] = new_beta, new_f
+                finished = (moved < SHRINK_TOL) | ((f_a - new_f) <= 1e-12 * np.abs(f_a))
+                # a failed line search is convergence only when the Newton decrement is
+                # already at rounding level (no step can lower f measurably)
+                flat = -slope <= 1e-10 * np.maximum(1.0, np.abs(f_a))
+                finished = (finished & ~pending) | (pending & flat)
+                done[a[finished]] = True
+                active[a[finished | pending]] = False  # pending and not flat: PyDESeq2's own
+            _, b, c, sch = hessian_parts(beta, y, r, exact=True)
+            inv_col = blocks.solve(
+                b, c, sch,
+                np.broadcast_to(unit[blocks.s_cols], (len(f), blocks.k)),
+                np.broadcast_to(unit[blocks.d_cols], (len(f), blocks.q)),
+            )  # fmt: skip
+            beta_all[part] = beta
+            variance[part] = inv_col[:, idx]
+            converged[part] = done
+        for g in np.flatnonzero(~converged):  # PyDESeq2's own per-gene optimiser
+            beta_g, inv_h, converged[g] = utils.nbinomGLM(
+                x, y_all[:, g], size_all[g], offset, prior_no_shrink_scale, prior_scale,
+                optimizer, shrink_index,
+            )  # fmt: skip
+            beta_all[g], variance[g] = beta_g, inv_h[idx, idx]
+        return beta_all, [_ShrunkVariance(idx, v) for v in variance], converged
