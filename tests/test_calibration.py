@@ -38,7 +38,7 @@ def test_table_has_the_documented_columns_and_one_row_per_test(reduced, tmp_path
     assert tuple(reduced["de_cohorts"].columns) == cal.DE_COHORT_COLUMNS
     assert tuple(reduced["model_pvalues"].columns) == cal.MODEL_PVALUE_COLUMNS
     assert t["test"].is_unique
-    assert len(t) == 3 * len(cal.DE_CONTRASTS) + 11
+    assert len(t) == 4 * len(cal.DE_CONTRASTS) + 11
     assert set(t["verdict"]) <= {"calibrated", "conservative", "anti-conservative"}
     assert (t["ci_low"] <= t["rate"]).all() and (t["rate"] <= t["ci_high"]).all()
     de_rows = t[t["test"].str.startswith("DE ")]
@@ -66,9 +66,15 @@ def test_rates_recompute_from_the_companion_tables(reduced) -> None:  # type: ig
 
 def test_no_test_rejects_a_true_null_more_often_than_alpha(reduced) -> None:  # type: ignore[no-untyped-def]
     t = reduced["calibration"].set_index("test")
-    # no interval lies entirely above alpha, and no rate is far above it
-    assert (t["verdict"] != "anti-conservative").all(), t[t["verdict"] == "anti-conservative"]
-    assert (t["rate"] <= ALPHA + 0.04).all(), t["rate"]
+    # the workflow's tests as configured: no interval entirely above alpha, no rate far above
+    # (the normal-Wald DE rows are a comparison the workflow does not use by default)
+    used = t[~t.index.str.contains("normal Wald")]
+    bad = used.loc[used["verdict"] == "anti-conservative", ["rate", "ci_low", "ci_high"]]
+    assert bad.empty, bad.to_string()
+    assert (used["rate"] <= ALPHA + 0.04).all(), used["rate"].to_string()
+    # a t reference on n - p df only ever rejects less than the normal one
+    c = reduced["de_cohorts"]
+    assert (c["raw_rejections"] <= c["raw_rejections_normal"]).all()
     for cid in (c["id"] for c in cal.DE_CONTRASTS):
         # BH under the global null: family-wise error <= alpha; almost no gene called
         assert t.at[f"DE {cid}: cohorts with any padj < alpha", "rejections"] <= 2
