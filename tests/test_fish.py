@@ -129,6 +129,9 @@ def test_too_few_cells_are_not_evaluable() -> None:
         assert row[col] == NOT_EVALUABLE
     assert row["asco_cap_group"] == 0
     assert scores.samples.iloc[0]["het_trial"] == NOT_EVALUABLE
+    # no area has a pattern: the spatial-map example table is empty, not an error
+    examples = F.example_cells(cells.assign(x=0.0, y=0.0), scores.areas, FishParams(min_cells=20))
+    assert examples.empty and "spatial_pattern" in examples.columns
 
 
 def test_cep17_zero_cells_are_excluded_and_counted() -> None:

@@ -553,10 +553,9 @@ def example_cells(
     areas with that pattern (ties: first by sample and area). Columns: spatial_pattern, sample,
     area, x, y, erbb2, cep17, amplified.
     """
+    columns = ["spatial_pattern", "sample", "area", "x", "y", "erbb2", "cep17", "amplified"]
     if "spatial_pattern" not in areas:
-        return pd.DataFrame(
-            columns=["spatial_pattern", "sample", "area", "x", "y", "erbb2", "cep17", "amplified"]
-        )
+        return pd.DataFrame(columns=columns)
     picks = []
     for pattern in PATTERN_ORDER:
         a = areas[areas["spatial_pattern"] == pattern].sort_values(
@@ -587,6 +586,8 @@ def example_cells(
             df["erbb2"].to_numpy(), df["cep17"].to_numpy(), params
         ).astype(int)
         frames.append(df)
+    if not frames:  # no area has a pattern (e.g. every area below min_cells)
+        return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)
 
 

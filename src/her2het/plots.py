@@ -211,6 +211,9 @@ def plot_fish_spatial_patterns(examples: pd.DataFrame, *, data_source: str) -> p
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
+    if not patterns:
+        axes[0][0].text(0.5, 0.5, "no area with a called pattern", ha="center", fontsize=7)
+        axes[0][0].set_axis_off()
     handles = [
         matplotlib.lines.Line2D([], [], marker="o", ls="", color=c, label=k, markersize=3)
         for k, c in PATTERN_COLOURS.items()
