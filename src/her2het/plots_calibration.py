@@ -40,7 +40,7 @@ def draw_rates(ax: Axes, table: pd.DataFrame) -> None:
     ax.set_yticks(y, labels, fontsize=5)
     ax.set_xlabel("rejection rate under the null (95% CI)")
     ax.set_xlim(left=0)
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4)
     ax.set_title("Type-I error at alpha")
 
 
@@ -57,14 +57,14 @@ def draw_qq(ax: Axes, pvalues: pd.DataFrame) -> None:
     ax.set_xlabel("expected -log10 p (uniform)")
     ax.set_ylabel("observed -log10 p")
     ax.legend(frameon=False, fontsize=4, loc="upper left")
-    ax.set_title("Null p-values of the replicate-level tests")
+    ax.set_title("Null p-values (replicate-level tests)")
 
 
 def calibration_figure(table: pd.DataFrame, pvalues: pd.DataFrame | None = None) -> Figure:
     """Forest plot of the calibration table, and a QQ plot of the replicate-level p-values."""
     panels = 2 if pvalues is not None and len(pvalues) else 1
     height = max(2.5, 0.16 * len(table) + 1.0)
-    fig = Figure(figsize=(7.2 if panels == 2 else 4.5, height), layout="constrained")
+    fig = Figure(figsize=(8.5 if panels == 2 else 5.0, height), layout="constrained")
     axes = fig.subplots(1, panels, width_ratios=[1.4, 1] if panels == 2 else None, squeeze=False)
     draw_rates(axes[0, 0], table)
     if panels == 2:
