@@ -192,3 +192,18 @@ def test_apeglm_shrinkage_reaches_pydeseq2_optimum_or_better(both_fits) -> None:
     assert len(inv_h) == len(ours)
     with pytest.raises(KeyError):
         var[0][0, 0]  # only the shrunk coefficient's variance is kept
+
+
+@pytest.mark.parametrize("prior", [None, 0.5])
+def test_dispersion_gradient_matches_finite_differences(prior: float | None) -> None:
+    from her2het.batched_inference import DispersionProblem
+
+    rng = np.random.default_rng(6)
+    x = _paired_design(rng=rng)
+    y = rng.negative_binomial(5, 0.1, size=(len(x), 4)).astype(float)
+    mu = rng.uniform(20, 80, size=y.shape)
+    prob = DispersionProblem(y, mu, np.log(np.full(4, 0.2)), Blocks.of(x), prior_var=prior)
+    at = np.log(np.array([0.01, 0.1, 0.5, 2.0]))
+    h = 1e-6
+    numeric = (prob.loss(at + h) - prob.loss(at - h)) / (2 * h)
+    np.testing.assert_allclose(prob.grad(at), numeric, rtol=1e-5, atol=1e-6)

@@ -14,14 +14,14 @@ that per-gene loop is nearly all of the differential-expression time. PyDESeq2 d
   ``maxiter`` reached) is refitted by PyDESeq2's own per-gene solver, exactly as
   ``DefaultInference`` would;
 * ``alpha_mle`` - the same objective (negative binomial likelihood of log dispersion, Cox-Reid
-  adjustment, and for MAP dispersions the log-normal prior) minimised per gene by a grid over
-  ``[min_disp, max_disp]`` and golden-section search in the best grid cell (to ~1e-7 in
-  log dispersion). Like L-BFGS-B, a gene whose projected gradient at the start (the moments
+  adjustment, and for MAP dispersions the log-normal prior; :class:`DispersionProblem`) and
+  its gradient. Like L-BFGS-B, a gene whose projected gradient at the start (the moments
   estimate, or the trend for MAP) is already below L-BFGS-B's tolerance keeps its start: in the
   near-Poisson region the profile is flat and PyDESeq2 (and DESeq2) stop there, and the
-  dispersion trend leaves such genes out. Otherwise the search finds the global minimum in the
-  bounds where L-BFGS-B finds the one downhill of its start; on unimodal profiles, the usual
-  case, they agree;
+  dispersion trend leaves such genes out. For the others a grid over ``[min_disp, max_disp]``
+  brackets the best minimum and the Illinois method on the gradient refines it to 1e-9 in log
+  dispersion (:func:`minimise_log_dispersion`). Where L-BFGS-B stops at its tolerance or in
+  a poorer local minimum, this reaches the same objective's lower value;
 * ``wald_test`` (two-sided) - the same ridge-sandwich standard error, in closed form;
 * ``lfc_shrink_nbinom_glm`` - the same apeGLM-type objective (``pydeseq2.utils.nbinomFn``:
   negative binomial likelihood, normal prior on the other coefficients, Cauchy prior on the
@@ -40,7 +40,6 @@ shrinkage, independent filtering and BH stay PyDESeq2's own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +48,14 @@ from pydeseq2 import utils
 from pydeseq2.default_inference import DefaultInference
 from scipy import sparse
 from scipy.linalg import solve_triangular
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 from scipy.stats import norm
 
 RIDGE = 1e-6  # PyDESeq2's ridge on the IRLS normal equations
-GRID_POINTS = 24  # dispersion grid over [log min_disp, log max_disp] (cells about 1 wide)
-GOLDEN_STEPS = 34  # golden-section steps in the best two cells (bracket shrinks to ~1e-7)
+GRID_POINTS = 12  # dispersion grid over [log min_disp, log max_disp] (cells about 2 wide)
+ROOT_STEPS = 40  # at most, Illinois steps on the gradient in the best two cells
+ROOT_TOL = 1e-9  # bracket width (log dispersion) at which the Illinois steps stop
+GOLDEN_STEPS = 40  # golden-section steps where the gradient does not bracket a root
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 LBFGSB_GTOL = 1e-5  # scipy's L-BFGS-B default projected-gradient tolerance
 _CHUNK_ELEMENTS = 2_000_000  # genes per chunk x per-gene work elements (bounds memory)
@@ -203,56 +204,138 @@ def _chunks(n_genes: int, size: int) -> list[slice]:
     return [slice(i, min(i + size, n_genes)) for i in range(0, n_genes, size)]
 
 
-def _stalls_at_start(
-    loss: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, lo: float, hi: float
-) -> np.ndarray:
-    """Genes where L-BFGS-B stops at once: projected gradient at ``x0`` <= its ``gtol``."""
-    h = 1e-5
-    up, down = np.minimum(x0 + h, hi), np.maximum(x0 - h, lo)
-    grad = (loss(up) - loss(down)) / (up - down)
-    projected = np.where(
-        (x0 <= lo) & (grad > 0), 0.0, np.where((x0 >= hi) & (grad < 0), 0.0, np.abs(grad))
-    )
-    return projected <= LBFGSB_GTOL
+@dataclass
+class DispersionProblem:
+    """The per-gene objective of ``pydeseq2.utils.fit_alpha_mle`` in log dispersion, batched.
+
+    ``loss`` is the negative binomial negative log-likelihood plus, with ``cr_reg``, half the
+    log-determinant of ``X'WX`` (Cox-Reid) and, with a ``prior_var``, the log-normal prior
+    around ``log_hat``; ``grad`` is its derivative (the same terms as PyDESeq2's ``dloss``).
+    Both take one log dispersion per selected gene (``sel`` indexes the genes; None = all).
+    """
+
+    y: np.ndarray
+    mu: np.ndarray
+    log_hat: np.ndarray
+    blocks: Blocks
+    cr_reg: bool = True
+    prior_var: float | None = None
+
+    def __post_init__(self) -> None:
+        self.lg = gammaln(self.y + 1.0)
+
+    def _parts(self, sel: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if sel is None:
+            return self.y, self.mu, self.log_hat
+        return self.y[:, sel], self.mu[:, sel], self.log_hat[sel]
+
+    def loss(self, log_alpha: np.ndarray, sel: np.ndarray | None = None) -> np.ndarray:
+        y, m, log_hat = self._parts(sel)
+        alpha = np.exp(log_alpha)
+        value = nb_nll(y, m, alpha, self.lg if sel is None else self.lg[:, sel])
+        if self.cr_reg:
+            value = value + 0.5 * self.blocks.logdet(m / (1.0 + m * alpha))
+        if self.prior_var is not None:
+            value = value + (log_alpha - log_hat) ** 2 / (2.0 * self.prior_var)
+        return value
+
+    def grad(self, log_alpha: np.ndarray, sel: np.ndarray | None = None) -> np.ndarray:
+        y, m, log_hat = self._parts(sel)
+        alpha = np.exp(log_alpha)
+        inv = 1.0 / alpha
+        d_nll = -(inv**2) * (
+            digamma(inv) - digamma(y + inv) + np.log1p(m * alpha) + (y - m) / (m + inv)
+        ).sum(axis=0)
+        value = alpha * d_nll
+        if self.cr_reg:
+            w = m / (1.0 + m * alpha)
+            b, c, e = self.blocks.gram(w, None)
+            leverage = self.blocks.leverage(b, c, Blocks.schur(b, c, e))
+            value = value - 0.5 * alpha * (w**2 * leverage).sum(axis=0)
+        if self.prior_var is not None:
+            value = value + (log_alpha - log_hat) / self.prior_var
+        return value
 
 
 def minimise_log_dispersion(
-    loss: Callable[[np.ndarray], np.ndarray], lo: float, hi: float, x0: np.ndarray
+    problem: DispersionProblem, lo: float, hi: float, x0: np.ndarray
 ) -> np.ndarray:
-    """Per-gene minimiser of ``loss`` (vectorised over genes) on ``[lo, hi]``, started at ``x0``.
+    """Per-gene minimiser of ``problem.loss`` on ``[lo, hi]``, started at ``x0``.
 
-    Genes that L-BFGS-B would not move from ``x0`` (:func:`_stalls_at_start`) keep it. For the
-    others a grid of :data:`GRID_POINTS` values locates the best cell and golden-section search
-    (:data:`GOLDEN_STEPS` steps) refines it. Returns the point per gene.
+    1. Genes whose projected gradient at ``x0`` is within L-BFGS-B's tolerance keep ``x0``
+       (L-BFGS-B stops there at once; in the flat near-Poisson region PyDESeq2 and DESeq2 do).
+    2. A grid of :data:`GRID_POINTS` values finds the best cell; its two neighbours bracket the
+       minimum (a bound, when the gradient there points outwards, is the answer).
+    3. The Illinois method (regula falsi) on the gradient refines the bracket to
+       :data:`ROOT_TOL`; a gene whose gradient does not change sign across the bracket keeps the
+       best grid point refined by golden-section search.
     """
     x0 = np.clip(x0, lo, hi)
-    n_genes = len(x0)
+    n = len(x0)
+    g0 = problem.grad(x0)
+    stalled = (
+        np.where((x0 <= lo) & (g0 > 0), 0.0, np.where((x0 >= hi) & (g0 < 0), 0.0, np.abs(g0)))
+        <= LBFGSB_GTOL
+    )
     grid = np.linspace(lo, hi, GRID_POINTS)
-    values = np.vstack([loss(np.full(n_genes, x)) for x in grid])
+    values = np.vstack([problem.loss(np.full(n, x)) for x in grid])
     values = np.where(np.isnan(values), np.inf, values)
     best = values.argmin(axis=0)
+    x_best, f_best = grid[best], values[best, np.arange(n)]
     a = grid[np.maximum(best - 1, 0)]
     b = grid[np.minimum(best + 1, GRID_POINTS - 1)]
-    x_best, f_best = grid[best], values[best, np.arange(n_genes)]
+    ga, gb = problem.grad(a), problem.grad(b)
+    out = x_best.copy()
+    out[(best == 0) & (problem.grad(np.full(n, lo)) >= 0)] = lo
+    out[(best == GRID_POINTS - 1) & (problem.grad(np.full(n, hi)) <= 0)] = hi
+    at_bound = ((best == 0) & (out == lo)) | ((best == GRID_POINTS - 1) & (out == hi))
+    bracketed = (ga < 0) & (gb > 0) & ~at_bound
+    idx = np.flatnonzero(bracketed)
+    if len(idx):
+        aa, bb, fa, fb = a[idx], b[idx], ga[idx], gb[idx]
+        for _ in range(ROOT_STEPS):
+            c = (aa * fb - bb * fa) / (fb - fa)
+            fc = problem.grad(c, idx)
+            flip = fc * fb < 0
+            aa, fa = np.where(flip, bb, aa), np.where(flip, fb, fa / 2.0)
+            bb, fb = c, fc
+            if (np.abs(bb - aa) < ROOT_TOL).all():
+                break
+        root = bb
+        f_root = problem.loss(root, idx)
+        out[idx] = np.where(f_root <= f_best[idx], root, x_best[idx])
+    rest = np.flatnonzero(~bracketed & ~at_bound)
+    if len(rest):
+        out[rest] = _golden(problem, a[rest], b[rest], x_best[rest], f_best[rest], rest)
+    return np.where(stalled, x0, out)
+
+
+def _golden(
+    problem: DispersionProblem,
+    a: np.ndarray,
+    b: np.ndarray,
+    x_best: np.ndarray,
+    f_best: np.ndarray,
+    sel: np.ndarray,
+) -> np.ndarray:
+    """Golden-section search of ``problem.loss`` on ``[a, b]`` for the genes ``sel``."""
     c = b - _GOLDEN * (b - a)
     d = a + _GOLDEN * (b - a)
-    fc, fd = loss(c), loss(d)
+    fc, fd = problem.loss(c, sel), problem.loss(d, sel)
     for _ in range(GOLDEN_STEPS):
         left = fc < fd  # the minimum is in [a, d]
         b = np.where(left, d, b)
         a = np.where(left, a, c)
         new_x = np.where(left, b - _GOLDEN * (b - a), a + _GOLDEN * (b - a))
-        f_new = loss(new_x)
+        f_new = problem.loss(new_x, sel)
         d, fd, c, fc = (
             np.where(left, c, new_x),
             np.where(left, fc, f_new),
             np.where(left, new_x, d),
             np.where(left, f_new, fd),
         )
-    mid = np.where(fc < fd, c, d)
-    f_mid = np.minimum(fc, fd)
-    found = np.where(f_mid <= f_best, mid, x_best)
-    return np.where(_stalls_at_start(loss, x0, lo, hi), x0, found)
+    mid, f_mid = np.where(fc < fd, c, d), np.minimum(fc, fd)
+    return np.where(f_mid <= f_best, mid, x_best)
 
 
 SHRINK_MAX_STEPS = 100
@@ -407,21 +490,16 @@ class BatchedInference(DefaultInference):  # type: ignore[misc]
         n_genes = y_all.shape[1]
         out = np.empty(n_genes)
         for part in _chunks(n_genes, blocks.chunk(n_genes)):
-            y, m, log_hat = y_all[:, part], mu_all[:, part], log_hat_all[part]
-            lg = gammaln(y + 1.0)
-
-            def loss(log_alpha: np.ndarray, y=y, m=m, lg=lg, log_hat=log_hat) -> np.ndarray:
-                alpha = np.exp(log_alpha)
-                value = nb_nll(y, m, alpha, lg)
-                if cr_reg:
-                    value = value + 0.5 * blocks.logdet(m / (1.0 + m * alpha))
-                if prior_reg:
-                    value = value + (log_alpha - log_hat) ** 2 / (2.0 * prior_disp_var)
-                return value
-
-            out[part] = np.exp(
-                minimise_log_dispersion(loss, np.log(min_disp), np.log(max_disp), log_hat)
+            problem = DispersionProblem(
+                y_all[:, part],
+                mu_all[:, part],
+                log_hat_all[part],
+                blocks,
+                cr_reg=cr_reg,
+                prior_var=prior_disp_var if prior_reg else None,
             )
+            lo, hi = np.log(min_disp), np.log(max_disp)
+            out[part] = np.exp(minimise_log_dispersion(problem, lo, hi, log_hat_all[part]))
         return out, np.ones(n_genes, dtype=bool)
 
     def wald_test(
