@@ -14,10 +14,15 @@ VALIDATE_ARGS ?=
 # make bench BENCH_ARGS="--scales paper" for the paper scale only
 BENCH_ARGS ?=
 
-.PHONY: run test setup system-tools lint report clean validate bench
+.PHONY: run test setup system-tools lint report clean validate bench unlock
 
 run: setup
-	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(SNAKEMAKE_ARGS)
+
+# After a killed run (SIGKILL, OOM killer, power loss): remove Snakemake's stale lock.
+# Only when no other Snakemake is running in this directory.
+unlock: setup
+	$(BIN)/snakemake --unlock
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
