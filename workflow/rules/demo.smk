@@ -46,6 +46,8 @@ rule simulate_reads:
         fastq=temp(directory(f"{simulate.FASTQ_DIR}/{{sample}}")),
     log:
         "results/logs/simulate_reads/{sample}.log",
+    benchmark:
+        "results/benchmarks/simulate_reads/{sample}.tsv"
     conda:
         ENV_PYTHON
     threads: 1

@@ -23,6 +23,8 @@ rule fish_score:
         examples="results/fish/example_cells.tsv",
     log:
         "results/logs/fish_score.log",
+    benchmark:
+        "results/benchmarks/fish_score.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -48,6 +50,8 @@ rule fish_validate_patterns:
         ),
     log:
         "results/logs/fish_validate_patterns.log",
+    benchmark:
+        "results/benchmarks/fish_validate_patterns.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -72,6 +76,8 @@ rule plot_fish_ratio_distributions:
         pdf="results/figures/fish_ratio_distributions.pdf",
     log:
         "results/logs/plot_fish_ratio_distributions.log",
+    benchmark:
+        "results/benchmarks/plot_fish_ratio_distributions.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -98,6 +104,8 @@ rule plot_fish_spatial_patterns:
         pdf="results/figures/fish_spatial_patterns.pdf",
     log:
         "results/logs/plot_fish_spatial_patterns.log",
+    benchmark:
+        "results/benchmarks/plot_fish_spatial_patterns.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -123,6 +131,8 @@ rule plot_fish_het_prevalence:
         pdf="results/figures/fish_het_prevalence.pdf",
     log:
         "results/logs/plot_fish_het_prevalence.log",
+    benchmark:
+        "results/benchmarks/plot_fish_het_prevalence.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -148,6 +158,8 @@ rule plot_fish_pre_post:
         pdf="results/figures/fish_pre_post.pdf",
     log:
         "results/logs/plot_fish_pre_post.log",
+    benchmark:
+        "results/benchmarks/plot_fish_pre_post.tsv"
     conda:
         ENV_PYTHON
     threads: 1

@@ -13,6 +13,8 @@ rule import_geo:
         counts="results/geo/counts.tsv",
     log:
         "results/logs/import_geo.log",
+    benchmark:
+        "results/benchmarks/import_geo.tsv"
     conda:
         ENV_PYTHON
     threads: 1

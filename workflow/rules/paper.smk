@@ -16,6 +16,8 @@ rule paper_findings:
         ),
     log:
         "results/logs/paper_findings.log",
+    benchmark:
+        "results/benchmarks/paper_findings.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -41,6 +43,8 @@ rule fig1:
         pdf="results/figures/paper/fig1_cohort.pdf",
     log:
         "results/logs/fig1.log",
+    benchmark:
+        "results/benchmarks/fig1.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -68,6 +72,8 @@ use rule fig1 as fig2 with:
         pdf="results/figures/paper/fig2_erbb2_by_group.pdf",
     log:
         "results/logs/fig2.log",
+    benchmark:
+        "results/benchmarks/fig2.tsv"
     params:
         dpi=figure_dpi("fig2_erbb2_by_group"),
         data_source=data_source(),
@@ -87,6 +93,8 @@ use rule fig1 as fig3 with:
         pdf="results/figures/paper/fig3_het.pdf",
     log:
         "results/logs/fig3.log",
+    benchmark:
+        "results/benchmarks/fig3.tsv"
     params:
         dpi=figure_dpi("fig3_het"),
         data_source=data_source(),
@@ -108,6 +116,8 @@ use rule fig1 as fig4 with:
         pdf="results/figures/paper/fig4_pre_post.pdf",
     log:
         "results/logs/fig4.log",
+    benchmark:
+        "results/benchmarks/fig4.tsv"
     params:
         dpi=figure_dpi("fig4_pre_post"),
         data_source=data_source(),
@@ -127,6 +137,8 @@ use rule fig1 as fig5 with:
         pdf="results/figures/paper/fig5_immune.pdf",
     log:
         "results/logs/fig5.log",
+    benchmark:
+        "results/benchmarks/fig5.tsv"
     params:
         dpi=figure_dpi("fig5_immune"),
         data_source=data_source(),
@@ -146,6 +158,8 @@ use rule fig1 as fig6 with:
         pdf="results/figures/paper/fig6_outcome.pdf",
     log:
         "results/logs/fig6.log",
+    benchmark:
+        "results/benchmarks/fig6.tsv"
     params:
         dpi=figure_dpi("fig6_outcome"),
         data_source=data_source(),

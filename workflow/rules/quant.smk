@@ -10,6 +10,8 @@ rule salmon_index:
         index=directory("results/quant/salmon_index"),
     log:
         "results/logs/salmon_index.log",
+    benchmark:
+        "results/benchmarks/salmon_index.tsv"
     conda:
         "../../envs/salmon.yaml"
     threads: 4
@@ -36,6 +38,8 @@ rule salmon_quant:
         lib="results/quant/salmon/{sample}/lib_format_counts.json",
     log:
         "results/logs/salmon_quant/{sample}.log",
+    benchmark:
+        "results/benchmarks/salmon_quant/{sample}.tsv"
     conda:
         "../../envs/salmon.yaml"
     threads: 4
@@ -63,6 +67,8 @@ rule build_tx2gene:
         tx2gene="results/quant/tx2gene.tsv",
     log:
         "results/logs/build_tx2gene.log",
+    benchmark:
+        "results/benchmarks/build_tx2gene.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -94,6 +100,8 @@ rule tximport_counts:
         ),
     log:
         "results/logs/tximport_counts.log",
+    benchmark:
+        "results/benchmarks/tximport_counts.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -119,6 +127,8 @@ rule quant_truth_comparison:
         ),
     log:
         "results/logs/quant_truth_comparison.log",
+    benchmark:
+        "results/benchmarks/quant_truth_comparison.tsv"
     conda:
         ENV_PYTHON
     threads: 1
@@ -137,6 +147,8 @@ rule import_counts:
         counts="results/counts/counts.tsv",
     log:
         "results/logs/import_counts.log",
+    benchmark:
+        "results/benchmarks/import_counts.tsv"
     conda:
         ENV_PYTHON
     threads: 1

@@ -6,6 +6,8 @@ rule download_centroids:
         csv="results/resources/centroids.csv",
     log:
         "results/logs/download_centroids.log",
+    benchmark:
+        "results/benchmarks/download_centroids.tsv"
     conda:
         ENV_PYTHON
     threads: 1
