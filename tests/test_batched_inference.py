@@ -103,21 +103,54 @@ def test_batched_fit_agrees_with_pydeseq2_default(both_fits, contrast: str) -> N
     assert sig_d.sum() > 0 and (sig_b == sig_d).mean() > 0.99
 
 
-def test_diverging_gene_is_refitted_by_pydeseq2_solver() -> None:
-    """A gene with no counts in one group has an infinite MLE: IRLS diverges, and the batched
-    routine must hand that gene to PyDESeq2's per-gene solver, giving its exact answer."""
+def test_unconverged_irls_genes_are_refitted_by_pydeseq2_solver(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """IRLS that stops early (here ``maxiter=2``) hands the gene to PyDESeq2's per-gene solver,
+    which gives its exact answer; converging genes never reach it."""
     rng = np.random.default_rng(3)
     x = np.column_stack([np.ones(12), np.repeat([0.0, 1.0], 6)])
     sf = rng.uniform(0.8, 1.2, 12)
     counts = rng.poisson(50, size=(12, 3)).astype(float)
-    counts[:6, 1] = 0.0  # group 0 silent: the log fold change runs off to +infinity
+    counts[:6, 1] = 0.0
     disp = np.array([0.1, 0.1, 0.1])
-    ours = BatchedInference(n_cpus=1).irls(counts, sf, x, disp, min_mu=0.5, beta_tol=1e-8)
-    ref = utils.irls_solver(counts[:, 1], sf, x, 0.1, min_mu=0.5, beta_tol=1e-8)
-    np.testing.assert_allclose(ours[0][1], ref[0])
-    np.testing.assert_allclose(ours[2][:, 1], ref[2])
-    default = DefaultInference(n_cpus=1).irls(counts, sf, x, disp, min_mu=0.5, beta_tol=1e-8)
-    np.testing.assert_allclose(ours[0], default[0], rtol=1e-5, atol=1e-6)
+    calls: list[int] = []
+    real = utils.irls_solver
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(utils, "irls_solver", counting)
+    inf = BatchedInference(n_cpus=1)
+    converged = inf.irls(counts, sf, x, disp, min_mu=0.5, beta_tol=1e-8)
+    assert not calls and converged[3].all()
+    ours = inf.irls(counts, sf, x, disp, min_mu=0.5, beta_tol=1e-8, maxiter=2)
+    assert len(calls) == 3  # every gene: two steps are not enough
+    for g in range(3):
+        ref = real(counts[:, g], sf, x, 0.1, min_mu=0.5, beta_tol=1e-8, maxiter=2)
+        np.testing.assert_array_equal(ours[0][g], ref[0])
+        np.testing.assert_array_equal(ours[2][:, g], ref[2])
+        assert ours[3][g] == ref[3]
+    # ordinary genes: L-BFGS-B reaches IRLS's answer (gene 1, with a silent group, need not:
+    # PyDESeq2's two solvers floor mu differently)
+    np.testing.assert_allclose(converged[0][[0, 2]], ours[0][[0, 2]], rtol=1e-3, atol=1e-3)
+
+
+def test_unconverged_shrinkage_genes_use_pydeseq2_nbinomglm(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import her2het.batched_inference as bi
+
+    rng = np.random.default_rng(7)
+    x = np.column_stack([np.ones(10), np.repeat([0.0, 1.0], 5)])
+    counts = rng.poisson(40, size=(10, 4)).astype(float)
+    args = dict(
+        design_matrix=x, counts=counts, size=np.full(4, 8.0), offset=np.zeros(10),
+        prior_no_shrink_scale=15, prior_scale=0.5, optimizer="L-BFGS-B", shrink_index=1,
+    )  # fmt: skip
+    monkeypatch.setattr(bi, "SHRINK_MAX_STEPS", 1)  # one Newton step: nobody converges
+    ours, var, conv = BatchedInference(n_cpus=1).lfc_shrink_nbinom_glm(**args)
+    ref, inv_h, ref_conv = DefaultInference(n_cpus=1).lfc_shrink_nbinom_glm(**args)
+    np.testing.assert_array_equal(ours, np.asarray(ref))
+    np.testing.assert_array_equal(conv, ref_conv)
+    assert [v[1, 1] for v in var] == [h[1, 1] for h in inv_h]
 
 
 def test_wald_test_matches_default_including_ridge() -> None:

@@ -642,6 +642,8 @@ def check_gene_overlap(
     if measured is None:
         return None
     wanted = list(dict.fromkeys(genes))
+    if not wanted:
+        return f"{source}: lists no genes"
     have = set(measured)
     missing = [g for g in wanted if g not in have]
     n = len(wanted) - len(missing)
