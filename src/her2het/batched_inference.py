@@ -4,7 +4,7 @@ PyDESeq2's ``DefaultInference`` fits every gene on its own (an IRLS loop for the
 scipy's L-BFGS-B for each dispersion), dispatched through joblib. At trial scale (20,000 genes)
 that per-gene loop is nearly all of the differential-expression time. PyDESeq2 documents its
 ``Inference`` class as the place for custom routines; :class:`BatchedInference` subclasses
-``DefaultInference`` and replaces the four per-gene routines by numpy over all genes at once:
+``DefaultInference`` and replaces its five per-gene routines by numpy over all genes at once:
 
 * ``lin_reg_mu`` - one least-squares solve with every gene as a right-hand side (the same
   minimum-norm solution as scikit-learn's ``LinearRegression(fit_intercept=False)``);
@@ -28,14 +28,17 @@ that per-gene loop is nearly all of the differential-expression time. PyDESeq2 d
   shrunk one) minimised per gene by Newton steps with backtracking from PyDESeq2's start; a
   gene that does not converge is handed to PyDESeq2's ``nbinomGLM``. Only the shrunk
   coefficient's variance is returned per gene (all that ``DeseqStats.lfc_shrink`` reads), not
-  a p x p inverse Hessian per gene.
+  a p x p inverse Hessian per gene. It is the exact Hessian's; PyDESeq2 0.5.4's ``nbinomGLM``
+  adds the prior's diagonal to every row of X'WX, so for genes handed to it the variance
+  follows that formula. ``DeseqStats`` reports this variance as the shrunk lfcSE; the
+  workflow's tables do not use it (their ``lfcSE`` is the MLE's).
 
 Paired designs carry one 0/1 column per patient. Their ``X'WX`` is then "arrow-shaped": a
 diagonal block for those columns plus a few dense columns. Every solve, log-determinant and
 hat-matrix diagonal goes through the Schur complement of the diagonal block
 (:class:`Blocks`), so the cost grows linearly with the number of patients, not cubically.
-Size factors, the dispersion trend and prior, Cook's distances, outlier refitting, LFC
-shrinkage, independent filtering and BH stay PyDESeq2's own.
+Size factors, the dispersion trend and prior, Cook's distances, outlier refitting, the shrinkage
+prior's scale, independent filtering and BH stay PyDESeq2's own.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ RIDGE = 1e-6  # PyDESeq2's ridge on the IRLS normal equations
 GRID_POINTS = 12  # dispersion grid over [log min_disp, log max_disp] (cells about 2 wide)
 ROOT_STEPS = 40  # at most, Illinois steps on the gradient in the best two cells
 ROOT_TOL = 1e-9  # bracket width (log dispersion) at which the Illinois steps stop
+ROOT_ACCEPT = 1e-6  # a wider final bracket is not accepted (golden section instead)
 GOLDEN_STEPS = 40  # golden-section steps where the gradient does not bracket a root
 _GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 LBFGSB_GTOL = 1e-5  # scipy's L-BFGS-B default projected-gradient tolerance
@@ -267,8 +271,9 @@ def minimise_log_dispersion(
     2. A grid of :data:`GRID_POINTS` values finds the best cell; its two neighbours bracket the
        minimum (a bound, when the gradient there points outwards, is the answer).
     3. The Illinois method (regula falsi) on the gradient refines the bracket to
-       :data:`ROOT_TOL`; a gene whose gradient does not change sign across the bracket keeps the
-       best grid point refined by golden-section search.
+       :data:`ROOT_TOL`. A gene whose gradient does not change sign across the bracket, whose
+       bracket does not close to :data:`ROOT_ACCEPT`, or whose root is worse than the best
+       grid point, is refined by golden-section search in the bracket instead.
     """
     x0 = np.clip(x0, lo, hi)
     n = len(x0)
@@ -303,7 +308,9 @@ def minimise_log_dispersion(
                 break
         root = bb
         f_root = problem.loss(root, idx)
-        out[idx] = np.where(f_root <= f_best[idx], root, x_best[idx])
+        good = np.isfinite(root) & (np.abs(bb - aa) < ROOT_ACCEPT) & (f_root <= f_best[idx])
+        out[idx[good]] = root[good]
+        bracketed[idx[~good]] = False  # not converged or worse than the grid: golden section
     rest = np.flatnonzero(~bracketed & ~at_bound)
     if len(rest):
         out[rest] = _golden(problem, a[rest], b[rest], x_best[rest], f_best[rest], rest)
@@ -377,8 +384,8 @@ def _apeglm_objective(
 class BatchedInference(DefaultInference):  # type: ignore[misc]
     """PyDESeq2 inference with the per-gene routines batched over genes (module docstring).
 
-    ``n_cpus`` is still used by the routines left to ``DefaultInference`` (LFC shrinkage);
-    the batched routines use numpy's BLAS threads.
+    The batched routines use numpy's BLAS threads; ``n_cpus`` is kept for the interface (the
+    per-gene fallbacks run one gene at a time).
     """
 
     def lin_reg_mu(
@@ -614,11 +621,11 @@ class BatchedInference(DefaultInference):  # type: ignore[misc]
                         break
                 moved = np.abs(new_beta - ba).max(axis=1)
                 beta[a], f[a] = new_beta, new_f
-                finished = (moved < SHRINK_TOL) | ((f_a - new_f) <= 1e-12 * np.abs(f_a))
-                # a failed line search is convergence only when the Newton decrement is
-                # already at rounding level (no step can lower f measurably)
+                # converged: a full Newton step that moved < SHRINK_TOL, or a Newton decrement
+                # at rounding level (no step can lower f measurably; also after a failed
+                # line search). A damped tiny step is not convergence.
                 flat = -slope <= 1e-10 * np.maximum(1.0, np.abs(f_a))
-                finished = (finished & ~pending) | (pending & flat)
+                finished = flat | (~pending & (t >= 1.0) & (moved < SHRINK_TOL))
                 done[a[finished]] = True
                 active[a[finished | pending]] = False  # pending and not flat: PyDESeq2's own
             _, b, c, sch = hessian_parts(beta, y, r, exact=True)
