@@ -556,3 +556,19 @@ def all_targets():
     if IS_DEMO and config["fish"]["spatial_pattern"]["enabled"]:
         targets.append("results/fish/pattern_validation.tsv")
     return targets
+
+
+def _check_figure_options():
+    """report.figure_dpi_by_figure keys must name figures this run draws (a typo is an error)."""
+    stems = sorted({Path(t).stem for t in all_targets() if t.endswith(".png")})
+    for key in config["report"]["figure_dpi_by_figure"]:
+        if key not in stems:
+            print(
+                f"Invalid input: {_config_source()}, key 'report.figure_dpi_by_figure.{key}': "
+                f"no such figure; figures: {', '.join(stems)}",
+                file=sys.stderr,
+            )
+            raise SystemExit(1)
+
+
+_check_figure_options()
