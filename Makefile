@@ -14,7 +14,7 @@ VALIDATE_ARGS ?=
 # make bench BENCH_ARGS="--scales paper" for the paper scale only
 BENCH_ARGS ?=
 
-.PHONY: run test setup system-tools lint report clean validate bench unlock
+.PHONY: run test setup test-tools system-tools lint report clean validate bench unlock notebooks
 
 run: setup
 	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(SNAKEMAKE_ARGS)
@@ -24,8 +24,14 @@ run: setup
 unlock: setup
 	$(BIN)/snakemake --unlock
 
-test: setup
+test: setup test-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Notebooks for exploring a run's results/: JupyterLab (the optional `notebooks` extra of
+# pyproject.toml, installed on first use; not part of run or test), opened on notebooks/
+notebooks: setup
+	$(BIN)/jupyter-lab --version >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet "jupyterlab>=4"
+	$(BIN)/jupyter-lab notebooks/
 
 setup: $(VENV)/.installed system-tools
 
@@ -37,7 +43,11 @@ $(VENV)/.installed: pyproject.toml envs/requirements.lock
 	touch $@
 
 system-tools:
-	bash envs/install-system-tools.sh
+	bash envs/install-system-tools.sh salmon
+
+# chromium: the report test opens the Snakemake report in a real headless browser
+test-tools:
+	bash envs/install-system-tools.sh salmon chromium
 
 lint: setup
 	$(BIN)/ruff check src tests workflow/scripts

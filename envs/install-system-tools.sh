@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install the command-line tools the workflow calls, from the distribution's package registry.
-#   salmon:   RNA-seq quantifier for the FASTQ entry point.
-#   chromium: headless browser; the test suite opens the HTML report in it (not needed to run).
+# Install the command-line tools named on the command line, from the distribution's registry.
+#   salmon:   RNA-seq quantifier for the FASTQ entry point and the embedded demo (make run).
+#   chromium: headless browser; the test suite opens the HTML report in it (make test only).
+# Usage: bash envs/install-system-tools.sh salmon [chromium]
 # As root (or with passwordless sudo) on Debian/Ubuntu the packages are installed with apt-get.
 # Without root, install them into a conda environment instead: conda env create -f envs/salmon.yaml
 # and put its bin/ on PATH (or run snakemake with --software-deployment-method conda).
 set -euo pipefail
-TOOLS=(salmon chromium)
+TOOLS=("$@")
+[ ${#TOOLS[@]} -gt 0 ] || TOOLS=(salmon)
 missing=()
 for t in "${TOOLS[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
 if [ ${#missing[@]} -eq 0 ]; then
@@ -24,5 +26,5 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 echo "WARNING: missing system tools: ${missing[*]} (no root/apt-get here)." >&2
 echo "  Install them with conda: conda env create -f envs/salmon.yaml, then add its bin/ to PATH," >&2
-echo "  or run snakemake with --software-deployment-method conda. The count-matrix and demo" >&2
-echo "  entries do not need salmon; only the report test needs chromium." >&2
+echo "  or run snakemake with --software-deployment-method conda. The demo and the FASTQ entry" >&2
+echo "  need salmon (the count-matrix and GEO entries do not); only the tests need chromium." >&2

@@ -36,6 +36,8 @@ TINY = "input: demo\ndemo:\n  size: tiny\n  seed: 2024\n  reads:\n    enabled: f
 # Everything else (tables, h5ad, parquet, PNG and PDF figures, logs) must be byte-identical.
 NOT_REPRODUCIBLE = {
     "benchmarks/": "Snakemake's per-job benchmark records: wall time, memory, CPU time, load",
+    "qc/multiqc_report": "MultiQC stamps its report and data directory with the creation time",
+    "logs/multiqc.log": "MultiQC's log carries timings and the creation time",
 }
 
 # Kill points, early to late: the first new file matching each pattern (relative to the working

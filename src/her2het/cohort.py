@@ -1,13 +1,22 @@
 """The validated cohort: one AnnData object (samples x genes) with sample and patient metadata.
 
-``obs`` columns: the sample sheet's columns, the patient sheet's columns (joined on
-``patient``), ``group`` (patient group, see :func:`patient_groups`) and ``n_baseline_biopsies``.
-``layers['counts']`` holds the raw counts; ``X`` holds the same counts until a later stage
-normalises them. ``uns['her2het']`` records where the data came from (``data_source``,
-``simulated``).
+The layout follows scanpy's conventions, so a scanpy user can load it as it is:
+
+- ``obs``: the sample sheet's columns, the patient sheet's columns (joined on ``patient``),
+  ``group`` (patient group, see :func:`patient_groups`), ``n_baseline_biopsies`` and the
+  per-sample QC metrics (``qc_*``, :mod:`her2het.qc`);
+- ``layers['counts']``: the raw counts as exact integers (int64); ``X`` holds the same counts
+  as float32 until a later stage normalises them;
+- ``obsm['X_pca']``: the QC stage's principal components of log-CPM expression (samples x
+  PCs; ``uns['pca']['variance_ratio']`` per component), when a PCA was run;
+- ``var``: one row per gene (index: the gene symbol used throughout), ``gene_sets`` (the
+  configured gene sets containing the gene, ``;``-separated) and ``n_gene_sets``;
+- ``uns['her2het']``: where the data came from (``data_source``, ``simulated``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import anndata as ad
 import numpy as np
@@ -70,12 +79,41 @@ def build_cohort(
     for col in obs.columns:
         if obs[col].dtype == object:
             obs[col] = obs[col].astype(str).replace({"None": ""})
-    x = counts[obs.index].T.to_numpy(dtype=np.float32)
+    raw = counts[obs.index].T.to_numpy(dtype=np.int64)
     var = pd.DataFrame(index=pd.Index(counts.index.astype(str), name="gene"))
-    adata = ad.AnnData(X=x, obs=obs, var=var)
-    adata.layers["counts"] = x.copy()
+    adata = ad.AnnData(X=raw.astype(np.float32), obs=obs, var=var)
+    adata.layers["counts"] = raw
     adata.uns["her2het"] = {"data_source": data_source, "simulated": bool(simulated)}
     return adata
+
+
+def annotate(
+    adata: ad.AnnData,
+    qc: pd.DataFrame,
+    variance: pd.DataFrame,
+    gene_sets: Mapping[str, Sequence[str]],
+) -> None:
+    """Add the QC metrics (``obs['qc_*']``), the QC PCA (``obsm['X_pca']``) and gene-set
+    membership (``var['gene_sets']``, ``var['n_gene_sets']``) to ``adata`` in place.
+
+    ``qc`` is the QC table (:mod:`her2het.qc`; one row per sample, ``PC1``... when a PCA was
+    run), ``variance`` its PCA variance table, ``gene_sets`` set name -> genes.
+    """
+    q = qc.set_index("sample").loc[adata.obs_names]
+    pcs = [c for c in q.columns if c.startswith("PC") and c[2:].isdigit()]
+    for col in q.columns.drop(pcs):
+        adata.obs[f"qc_{col}"] = q[col].to_numpy()
+    if pcs:
+        adata.obsm["X_pca"] = q[pcs].to_numpy(dtype=np.float64)
+        ratio = variance.set_index("pc")["variance_ratio"].reindex(pcs)
+        adata.uns["pca"] = {"variance_ratio": ratio.to_numpy(dtype=np.float64)}
+    member: dict[str, list[str]] = {}
+    for name, genes in gene_sets.items():
+        for g in dict.fromkeys(genes):
+            member.setdefault(g, []).append(name)
+    names = [member.get(g, []) for g in adata.var_names]
+    adata.var["gene_sets"] = [";".join(n) for n in names]
+    adata.var["n_gene_sets"] = np.array([len(n) for n in names], dtype=np.int64)
 
 
 def summarise_cohort(obs: pd.DataFrame, data_source: str) -> pd.DataFrame:

@@ -6,6 +6,8 @@ rule build_cohort:
         unpack(sheet_inputs),
         counts=count_matrix(),
         qc="results/qc/samples.tsv",
+        variance="results/qc/pca_variance.tsv",
+        gene_sets=[resource_path(g) for g in config["scores"]["gene_sets"]],
         samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
         patients_schema=workflow.source_path("../schemas/patients.schema.yaml"),
     output:

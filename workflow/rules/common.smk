@@ -369,6 +369,17 @@ def user_counts_inputs(wildcards=None):
     return inputs
 
 
+def multiqc_salmon_inputs(wildcards=None):
+    """salmon's per-sample metadata (MultiQC parses the salmon directories), when it ran."""
+    if COUNTS_FROM != "salmon":
+        return {}
+    return {
+        "salmon_meta": expand(
+            "results/quant/salmon/{sample}/aux_info/meta_info.json", sample=SAMPLE_IDS
+        )
+    }
+
+
 def salmon_stats_input(wildcards=None):
     """salmon's per-sample statistics, when the counts come from salmon."""
     return (
@@ -514,6 +525,8 @@ FISH_FIGURES = ["ratio_distributions", "het_prevalence", "pre_post"] + (
 
 def all_targets():
     targets = [
+        "results/qc/multiqc_report.html",
+        "results/software_versions.tsv",
         "results/qc/samples.tsv",
         "results/figures/qc.png",
         "results/cohort/cohort.h5ad",

@@ -57,3 +57,56 @@ rule plot_qc:
         data_source=data_source(),
     script:
         "../scripts/plot_qc.py"
+
+
+rule multiqc:
+    input:
+        unpack(multiqc_salmon_inputs),
+        table="results/qc/samples.tsv",
+        variance="results/qc/pca_variance.tsv",
+    output:
+        html=report(
+            "results/qc/multiqc_report.html",
+            caption="../report/multiqc.rst",
+            category="1. Cohort",
+        ),
+        data=directory("results/qc/multiqc_report_data"),
+        custom=directory("results/qc/multiqc_custom"),
+    log:
+        "results/logs/multiqc.log",
+    benchmark:
+        "results/benchmarks/multiqc.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=lambda wc, attempt: 4000 * attempt,
+        runtime=30,
+    params:
+        title=config["report"]["title"],
+        salmon_dir="results/quant/salmon",
+    script:
+        "../scripts/multiqc_report.py"
+
+
+rule software_versions:
+    output:
+        table=report(
+            "results/software_versions.tsv",
+            caption="../report/software_versions.rst",
+            category="9. Software",
+        ),
+    log:
+        "results/logs/software_versions.log",
+    benchmark:
+        "results/benchmarks/software_versions.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        salmon=COUNTS_FROM == "salmon",
+    script:
+        "../scripts/software_versions.py"

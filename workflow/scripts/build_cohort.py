@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from her2het.cohort import build_cohort
+from her2het.cohort import annotate, build_cohort
 from her2het.qc import apply_exclusion
+from her2het.scores import read_gmt
 from her2het.sheets import load_patients, load_samples, read_counts
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -22,9 +23,8 @@ kept, excluded = apply_exclusion(samples, qc, p.exclude_outliers)
 excluded.to_csv(out.excluded, sep="\t", index=False, lineterminator="\n")
 patients = patients[patients["patient"].isin(kept["patient"])]
 adata = build_cohort(kept, patients, counts[kept["sample"]], p.data_source, p.simulated)
-qc_cols = qc.set_index("sample").add_prefix("qc_").loc[adata.obs_names]
-for col in qc_cols:
-    adata.obs[col] = qc_cols[col].to_numpy()
+gene_sets = {s.name: s.genes for path in inp.gene_sets for s in read_gmt(path)}
+annotate(adata, qc, pd.read_csv(inp.variance, sep="\t"), gene_sets)
 adata.obs.to_csv(out.obs, sep="\t", index=False, lineterminator="\n")
 adata.write_h5ad(out.h5ad, compression="gzip")
 print(f"cohort: {adata.n_obs} samples x {adata.n_vars} genes", file=sys.stderr)

@@ -1,0 +1,60 @@
+"""A user's own project directory: the shipped template sheets run with -d and --configfile."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+
+from .conftest import REPO, SNAKEMAKE
+
+TEMPLATES = REPO / "config" / "templates"
+
+
+def test_template_sheets_run_from_a_separate_project_directory(
+    tiny_dir: Path, tmp_path: Path
+) -> None:
+    """The README's pattern: templates copied into a project directory, a count matrix added,
+    ``snakemake -s <checkout>/Snakefile -d <project> --configfile own.yaml``. The checkout's
+    config is not used; nothing is written into the checkout."""
+    project = tmp_path / "my trial"  # a space in the path, as users have
+    project.mkdir()
+    for f in ("samples.tsv", "patients.tsv", "own.yaml"):
+        shutil.copy(TEMPLATES / f, project / f)
+    samples = pd.read_csv(project / "samples.tsv", sep="\t")
+    demo = pd.read_csv(tiny_dir / "counts.tsv", sep="\t", index_col=0)
+    counts = demo.iloc[:, : len(samples)].set_axis(samples["sample"], axis=1)
+    counts.to_csv(project / "counts.tsv", sep="\t")
+    before = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True, text=True
+    ).stdout
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(project)]
+    cmd += ["--configfile", "own.yaml", "--cores", "1"]
+    dry = subprocess.run([*cmd, "-n"], capture_output=True, text=True, timeout=600)
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    targets = ["results/cohort/cohort.h5ad", "results/qc/multiqc_report.html"]
+    run = subprocess.run([*cmd, *targets], capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    qc = pd.read_csv(project / "results" / "qc" / "samples.tsv", sep="\t")
+    assert sorted(qc["sample"]) == sorted(samples["sample"])
+    custom = project / "results" / "qc" / "multiqc_report_data" / "multiqc_her2het_sample_qc.txt"
+    assert len(pd.read_csv(custom, sep="\t")) == len(samples)  # count input: our QC table only
+    after = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True, text=True
+    ).stdout
+    assert after == before
+
+
+def test_templates_match_the_sheet_schemas() -> None:
+    """Every required column of each sheet schema is in its template, and only known columns."""
+    import yaml
+
+    for sheet in ("samples", "patients"):
+        schema = yaml.safe_load(
+            (REPO / "workflow" / "schemas" / f"{sheet}.schema.yaml").read_text()
+        )
+        header = (TEMPLATES / f"{sheet}.tsv").read_text().splitlines()[0].split("\t")
+        assert set(schema["required"]) <= set(header), sheet
+        assert set(header) <= set(schema["properties"]), sheet
