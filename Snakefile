@@ -30,3 +30,14 @@ rule all:
     default_target: True
     input:
         all_targets(),
+
+
+onsuccess:
+    from her2het.summary import run_summary
+
+    for line in run_summary(
+        Path("results"),
+        simulated=IS_DEMO,
+        report_hint="snakemake --report results/report.html (or make report)",
+    ):
+        print(line)

@@ -32,10 +32,11 @@ def test_template_sheets_run_from_a_separate_project_directory(
     ).stdout
     cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(project)]
     cmd += ["--configfile", "own.yaml", "--cores", "1"]
-    dry = subprocess.run([*cmd, "-n"], capture_output=True, text=True, timeout=600)
+    # run from the project directory, as a user would (--configfile is relative to it)
+    dry = subprocess.run([*cmd, "-n"], cwd=project, capture_output=True, text=True, timeout=600)
     assert dry.returncode == 0, dry.stderr[-2000:]
     targets = ["results/cohort/cohort.h5ad", "results/qc/multiqc_report.html"]
-    run = subprocess.run([*cmd, *targets], capture_output=True, text=True, timeout=900)
+    run = subprocess.run([*cmd, *targets], cwd=project, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     qc = pd.read_csv(project / "results" / "qc" / "samples.tsv", sep="\t")
     assert sorted(qc["sample"]) == sorted(samples["sample"])
@@ -58,3 +59,21 @@ def test_templates_match_the_sheet_schemas() -> None:
         header = (TEMPLATES / f"{sheet}.tsv").read_text().splitlines()[0].split("\t")
         assert set(schema["required"]) <= set(header), sheet
         assert set(header) <= set(schema["properties"]), sheet
+
+
+def test_run_summary_names_outputs_and_verdicts(tmp_path: Path) -> None:
+    from her2het.summary import run_summary
+
+    res = tmp_path / "results"
+    (res / "paper").mkdir(parents=True)
+    (res / "figures").mkdir()
+    (res / "figures" / "fig2.png").write_bytes(b"")
+    pd.DataFrame({"finding": [1, 1, 2], "agrees": [True, "", False]}).to_csv(
+        res / "paper" / "findings.tsv", sep="\t", index=False
+    )
+    lines = run_summary(res, simulated=True, report_hint="make report")
+    text = "\n".join(lines)
+    assert "SIMULATED" in text and "findings table" in text
+    assert "findings checks: 1 False, 1 True, 1 not tested" in text
+    assert "1 figures" in text and lines[-1] == "  HTML report: make report"
+    assert "SIMULATED" not in "\n".join(run_summary(res, simulated=False, report_hint="x"))
