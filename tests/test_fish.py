@@ -67,7 +67,7 @@ def test_group_boundaries_hold_through_per_cell_scoring() -> None:
 def test_result_uses_concurrent_ihc_when_present() -> None:
     g = np.array([1, 2, 2, 3, 3, 4, 4, 5])
     ihc = np.array([0, 3, 2, 2, 1, 3, 2, 3])
-    res = F.asco_cap_result(g, ihc)
+    res = F.asco_cap_result(g, ihc, 2018)
     assert list(res) == [
         "positive",
         "positive",
@@ -78,14 +78,20 @@ def test_result_uses_concurrent_ihc_when_present() -> None:
         "negative",
         "negative",
     ]
-    no_ihc = F.asco_cap_result(g, None)
+    no_ihc = F.asco_cap_result(g, None, 2018)
     assert list(no_ihc[:2]) == ["positive", "equivocal (IHC needed)"] and no_ihc[-1] == "negative"
 
 
 def test_ihc_area_score_needs_more_than_10_percent() -> None:
-    # exactly 10% of cells 3+ (and none 1+/2+) is not enough for any score (guideline: > 10%)
-    counts = np.array([[90, 0, 0, 10], [89, 0, 0, 11], [80, 0, 20, 0], [100, 0, 0, 0]])
-    assert list(F.ihc_area_score(counts)) == [0, 3, 2, 0]
+    # 3+ needs > 10% of cells; exactly 10% of cells 3+ is intense complete staining in <= 10%:
+    # 2+ (ASCO/CAP 2013 2+ definition, 2018 Figure 1 note). 1 cell of 100 at 3+ -> 2+ as well.
+    counts = np.array(
+        [[90, 0, 0, 10], [89, 0, 0, 11], [80, 0, 20, 0], [100, 0, 0, 0], [99, 0, 0, 1]]
+    )
+    assert list(F.ihc_area_score(counts)) == [2, 3, 2, 0, 2]
+    # 1+ and 2+ keep the > 10% rule: exactly 10% of cells 2+ (rest 0) is 0; 11% is 2+
+    counts = np.array([[90, 0, 10, 0], [89, 0, 11, 0], [90, 10, 0, 0], [89, 11, 0, 0]])
+    assert list(F.ihc_area_score(counts)) == [0, 2, 0, 1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,11 +100,20 @@ def test_ihc_area_score_needs_more_than_10_percent() -> None:
 
 
 def test_trial_het_boundaries() -> None:
-    n = np.full(6, 100)
-    n_amp = np.array([5, 6, 49, 50, 0, 100])
-    negative = np.array([False, False, False, False, True, False])
-    # exactly 5% -> not HET; exactly 50% -> not HET; a HER2-negative area -> HET
-    assert list(F.het_trial(n_amp, n, negative)) == [False, True, True, False, True, False]
+    n = np.full(7, 100)
+    n_amp = np.array([5, 6, 49, 50, 0, 100, 0])
+    result = np.array(["positive"] * 4 + ["negative", "positive", F.IHC_NEEDED])
+    # exactly 5% -> not HET; exactly 50% -> not HET; a HER2-negative area -> HET; an area
+    # whose result waits for IHC and has no HET fraction -> undetermined, never non-HET
+    assert list(F.het_trial(n_amp, n, result)) == [
+        "non-HET",
+        "HET",
+        "HET",
+        "non-HET",
+        "HET",
+        "non-HET",
+        F.UNDETERMINED,
+    ]
 
 
 def test_cap2009_boundaries_and_strict_cell_ratio() -> None:
@@ -279,3 +294,141 @@ def test_demo_patient_calls_agree_with_planted_het() -> None:
     pp = F.pre_post_fish(s.samples, c.samples)
     # residual tumours were simulated with lower copy number (finding 3)
     assert pp["delta_mean_erbb2"].median() < 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 16: calls a pathologist would sign (hand-built tables, answers worked out by hand)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_truncated_nuclei_are_not_amplified_by_default() -> None:
+    # 2/1 and 3/1 (a CEP17 signal lost to sectioning): ratio >= 2 but < 4 ERBB2 copies
+    e, c = np.array([2, 3, 4, 4, 5, 6, 6]), np.array([1, 1, 2, 1, 3, 4, 3])
+    # 4/2: ratio exactly 2.0 with exactly 4 copies -> amplified; 5/3: ratio 1.67, 5 copies: no;
+    # 6/4: 6 copies at ratio 1.5 -> amplified by the copy rule; 6/3 amplified
+    assert list(F.amplified_cells(e, c)) == [False, False, True, True, False, True, True]
+    legacy = FishParams(cell_rule="ratio_or_copies")
+    assert list(F.amplified_cells(e, c, legacy)) == [True, True, True, True, False, True, True]
+    with pytest.raises(ValueError, match="cell_rule"):
+        FishParams(cell_rule="ratio")
+
+
+def test_truncation_artefacts_do_not_make_a_diploid_tumour_het() -> None:
+    # 200 diploid nuclei (2/2), 30 of them truncated: 16 to 2/1, 14 to 3/1. Sums: ERBB2
+    # 340 + 32 + 42 = 414, CEP17 340 + 30 = 370 -> ratio 1.12, mean 2.07 -> group 5.
+    # Default rule: 0 amplified cells. Old rule: 30/200 = 15%, a >= 10% second population of
+    # >= 20 cells -> HET by ASCO/CAP 2013.
+    erbb2 = [2] * 170 + [2] * 16 + [3] * 14
+    cep17 = [2] * 170 + [1] * 30
+    cells = _cells("S1", "A1", erbb2, cep17, ihc=[0] * 200)
+    new = F.score_cells(cells, FishParams(spatial=False)).samples.iloc[0]
+    old = F.score_cells(cells, FishParams(spatial=False, cell_rule="ratio_or_copies")).samples
+    assert new["pct_amplified"] == 0.0 and old.iloc[0]["pct_amplified"] == 15.0
+    assert new["het_asco2013"] == "non-HET" and old.iloc[0]["het_asco2013"] == "HET"
+    # CAP 2009 keeps the criterion its source states (cell ratio > 2.2): 3/1 counts (14 cells),
+    # 2/1 (ratio exactly 2.0) does not -> 7% amplified -> HET by CAP 2009 as its source says
+    assert new["pct_amplified_cap2009"] == 7.0 and new["het_cap2009"] == "HET"
+    # the trial call: a HER2-negative area (group 5) is HET by the trial definition anyway
+    assert new["asco_cap_group"] == 5 and new["het_trial"] == "HET"
+
+
+def test_limited_intense_ihc_is_2plus_and_not_a_negative_area_by_itself() -> None:
+    # Group 3 area (ratio < 2, mean >= 6): 100 cells 6/4 -> ratio 1.5, mean exactly 6.
+    # IHC: 8 cells 3+ (intense complete, <= 10%), 92 cells 0 -> 2+ (not 0), so under 2018
+    # group 3 + IHC 2+ is positive: no HER2-negative area and, with 100% amplified cells
+    # (6 copies), non-HET. The old score (0) made it negative and the tumour HET.
+    cells = _cells("S1", "A1", [6] * 100, [4] * 100, ihc=[3] * 8 + [0] * 92)
+    a = F.score_cells(cells, FishParams(spatial=False, guideline=2018)).areas.iloc[0]
+    assert a["asco_cap_group"] == 3 and a["ihc_score"] == 2
+    assert a["asco_cap_result"] == "positive" and a["het_trial"] == "non-HET"
+    assert a["pct_ihc3"] == 8.0
+
+
+def test_missing_ihc_is_undetermined_not_non_het() -> None:
+    # Group 4 area with 0% amplified cells: 100 cells 5/3 (ratio 1.67, mean exactly 5.0;
+    # 5 copies < 6 and ratio < 2 -> no cell amplified). Both guidelines need IHC for group 4.
+    g4 = _cells("S1", "A1", [5] * 100, [3] * 100)
+    # Group 2 area: 100 cells 3/1 (ratio 3, mean 3 < 4): 2013 positive (ratio >= 2), 2018 needs
+    # IHC. No cell amplified under the default rule (3 copies < 4).
+    g2 = _cells("S2", "A1", [3] * 100, [1] * 100)
+    # Group 5 area without IHC: negative whatever the IHC -> HET (a HER2-negative area)
+    g5 = _cells("S3", "A1", [2] * 100, [2] * 100)
+    cells = pd.concat([g4, g2, g5], ignore_index=True)
+    for guideline, expected in (
+        (2013, [F.UNDETERMINED, "non-HET", "HET"]),
+        (2018, [F.UNDETERMINED, F.UNDETERMINED, "HET"]),
+    ):
+        s = F.score_cells(cells, FishParams(spatial=False, guideline=guideline)).samples
+        assert list(s["asco_cap_group"]) == [4, 2, 5]
+        assert list(s["het_trial"]) == expected, guideline
+    s13 = F.score_cells(cells, FishParams(spatial=False)).samples
+    assert list(s13["asco_cap_result"]) == [F.IHC_NEEDED, "positive", "negative"]
+    # with IHC 0 on every cell both work-ups call groups 2 and 4 negative -> HET areas
+    with_ihc = cells.assign(ihc=0)
+    s18 = F.score_cells(with_ihc, FishParams(spatial=False, guideline=2018)).samples
+    assert (
+        list(s18["asco_cap_result"]) == ["negative"] * 3 and list(s18["het_trial"]) == ["HET"] * 3
+    )
+
+
+@pytest.mark.parametrize(
+    ("group", "ihc", "r2013", "r2018"),
+    [
+        (1, 0, "positive", "positive"),
+        (2, 0, "positive", "negative"),
+        (2, 2, "positive", "negative"),  # 2018: recount confirms group 2 -> negative
+        (2, 3, "positive", "positive"),
+        (3, 1, "positive", "negative"),
+        (3, 2, "positive", "positive"),
+        (4, 1, "negative", "negative"),
+        (4, 2, "equivocal", "negative"),  # 2013 double equivocal
+        (4, 3, "positive", "positive"),
+        (5, 3, "negative", "negative"),
+    ],
+)
+def test_ihc_work_up_by_guideline(group: int, ihc: int, r2013: str, r2018: str) -> None:
+    g, i = np.array([group]), np.array([ihc])
+    assert F.asco_cap_result(g, i, 2013)[0] == r2013
+    assert F.asco_cap_result(g, i, 2018)[0] == r2018
+
+
+def test_sample_with_every_cep17_zero_is_not_evaluable_with_reason() -> None:
+    ok = _cells("S1", "A1", [12] * 30, [2] * 30)
+    lost = _cells("S2", "A1", [3] * 30, [0] * 30)
+    scores = F.score_cells(pd.concat([ok, lost], ignore_index=True))
+    s = scores.samples.set_index("sample")
+    assert s.loc["S2", "het_trial"] == NOT_EVALUABLE and s.loc["S2", "n_cells"] == 0
+    assert not s.loc["S2", "evaluable"] and s.loc["S1", "evaluable"]
+    assert s.loc["S2", "not_evaluable_reason"] == "no cell with CEP17 >= 1 (30 excluded)"
+    a = scores.areas.set_index("sample")
+    assert a.loc["S2", "spatial_pattern"] == NOT_EVALUABLE
+    assert a.loc["S2", "n_excluded_cep17_zero"] == 30
+    few = F.score_cells(_cells("S1", "A1", [12] * 19, [2] * 19)).areas.iloc[0]
+    assert few["not_evaluable_reason"] == "19 counted cells, fewer than 20"
+    exactly = F.score_cells(_cells("S1", "A1", [12] * 20, [2] * 20)).areas.iloc[0]
+    assert exactly["evaluable"] and exactly["not_evaluable_reason"] == ""
+
+
+def test_patient_means_use_evaluable_biopsies_only() -> None:
+    sheet = pd.DataFrame(
+        {"sample": ["B1", "B2", "C1"], "patient": ["P1", "P1", "P2"], "timepoint": "pre"}
+    )
+    # B1: 30 cells 12/2 (ratio 6); B2: 5 cells 2/2 (not evaluable, ratio 1); C1: 30 cells 4/2
+    cells = pd.concat(
+        [
+            _cells("B1", "A1", [12] * 30, [2] * 30),
+            _cells("B2", "A1", [2] * 5, [2] * 5),
+            _cells("C1", "A1", [4] * 30, [2] * 30),
+        ],
+        ignore_index=True,
+    )
+    s = F.score_cells(cells, FishParams(spatial=False)).samples
+    feats = F.patient_fish_features(s, sheet).loc[("P1", "pre")]
+    assert feats["fish_n_evaluable"] == 1 and feats["fish_ratio"] == 6.0  # not (6 + 1) / 2
+    assert feats["fish_het_trial"] == 0
+    pf = F.patient_fish(s, sheet).set_index("patient")
+    assert pf.loc["P1", "n_baseline_samples"] == 2 and pf.loc["P1", "n_baseline_evaluable"] == 1
+    assert pf.loc["P1", "baseline_ratio"] == 6.0 and pd.isna(pf.loc["P1", "biopsies_discordant"])
+    # an undetermined call is empty in the patient table, never 0
+    s2 = s.assign(het_trial=["non-HET", NOT_EVALUABLE, F.UNDETERMINED])
+    assert pd.isna(F.patient_fish_features(s2, sheet).loc[("P2", "pre"), "fish_het_trial"])

@@ -54,6 +54,11 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 NOT_EVALUABLE = "not evaluable"
+IHC_NEEDED = "equivocal (IHC needed)"
+UNDETERMINED = "undetermined (IHC needed)"
+EQUIVOCAL = "equivocal"
+CELL_RULES = ("ratio_and_copies", "ratio_or_copies")
+GUIDELINES = (2013, 2018)
 PATTERN_ORDER = ("homogeneous", "her2_negative", "scattered", "mosaic", "clustered")
 RESULTS = {
     1: "positive",
@@ -68,8 +73,11 @@ RESULTS = {
 class FishParams:
     """Thresholds of the FISH scoring (see the module docstring)."""
 
+    cell_rule: str = "ratio_and_copies"
     cell_ratio: float = 2.0
+    cell_min_copies: int = 4
     cell_copies: int = 6
+    guideline: int = 2013
     min_cells: int = 20
     spatial: bool = True
     k_neighbours: int = 8
@@ -91,7 +99,15 @@ class FishParams:
         unknown = set(flat) - names
         if unknown:
             raise ValueError(f"unknown FISH parameter(s): {sorted(unknown)}")
+        if "guideline" in flat:
+            flat["guideline"] = int(flat["guideline"])
         return cls(**flat)
+
+    def __post_init__(self) -> None:
+        if self.cell_rule not in CELL_RULES:
+            raise ValueError(f"cell_rule {self.cell_rule!r}: expected one of {CELL_RULES}")
+        if self.guideline not in GUIDELINES:
+            raise ValueError(f"guideline {self.guideline!r}: expected one of {GUIDELINES}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,8 +118,32 @@ class FishParams:
 def amplified_cells(
     erbb2: np.ndarray, cep17: np.ndarray, params: FishParams = FishParams()
 ) -> np.ndarray:
-    """Boolean: cell ratio >= ``cell_ratio`` or ERBB2 copies >= ``cell_copies`` (cep17 >= 1)."""
-    return (erbb2 >= params.cell_ratio * cep17) | (erbb2 >= params.cell_copies)
+    """Per-nucleus amplification call (cells with ``cep17 >= 1``), by ``params.cell_rule``.
+
+    ``ratio_and_copies`` (default): ratio >= ``cell_ratio`` *with* at least ``cell_min_copies``
+    ERBB2 signals, or at least ``cell_copies`` ERBB2 signals at any ratio. These are the
+    ASCO/CAP group-1 thresholds (ratio >= 2.0 and >= 4.0 copies) and the 6-copy rule applied to
+    one nucleus, so 2 ERBB2 / 1 CEP17 or 3 / 1 (a CEP17 signal lost to sectioning: a
+    truncation artefact, Lewis et al. and Bartlett et al., Am J Clin Pathol 2011) is *not*
+    amplified. ``ratio_or_copies`` (the rule before issue 16): ratio >= ``cell_ratio`` at any
+    copy number, or >= ``cell_copies`` signals; it calls such truncated nuclei amplified.
+
+    Parameters
+    ----------
+    erbb2, cep17
+        Signal counts per nucleus (integers, ``cep17 >= 1``).
+    params
+        ``cell_rule``, ``cell_ratio``, ``cell_min_copies`` and ``cell_copies`` are used.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per nucleus.
+    """
+    ratio_hi = erbb2 >= params.cell_ratio * cep17
+    if params.cell_rule == "ratio_and_copies":
+        ratio_hi = ratio_hi & (erbb2 >= params.cell_min_copies)
+    return ratio_hi | (erbb2 >= params.cell_copies)
 
 
 def asco_cap_group(sum_erbb2: np.ndarray, sum_cep17: np.ndarray, n_cells: np.ndarray) -> np.ndarray:
@@ -126,33 +166,82 @@ def asco_cap_group(sum_erbb2: np.ndarray, sum_cep17: np.ndarray, n_cells: np.nda
 def ihc_area_score(ihc_counts: np.ndarray) -> np.ndarray:
     """IHC score per group from counts of cells scoring 0..3 (shape ``(groups, 4)``).
 
-    The score is the highest *s* with more than 10% of cells scoring >= *s* (0 otherwise).
+    Per-cell scores: 3 = intense complete membrane staining, 2 = weak to moderate complete,
+    1 = faint incomplete, 0 = none. The area score is the highest *s* with more than 10% of
+    cells scoring >= *s* (ASCO/CAP 2013 and 2018), except that intense complete staining in
+    at most 10% of cells (at least one 3+ cell) scores **2+** (equivocal): ASCO/CAP 2013 lists
+    it under 2+, and ASCO/CAP 2018 (Figure 1 note) treats this unusual pattern as 2+ with ISH
+    work-up. Exact integer arithmetic: 10% exactly is "at most 10%".
     """
     n = ihc_counts.sum(axis=1)
     at_least = np.cumsum(ihc_counts[:, ::-1], axis=1)[:, ::-1]  # cells scoring >= s
     over = 10 * at_least > n[:, None]
     score = np.where(over[:, 3], 3, np.where(over[:, 2], 2, np.where(over[:, 1], 1, 0)))
-    return score
+    limited_intense = (at_least[:, 3] > 0) & ~over[:, 3]
+    return np.where(limited_intense, np.maximum(score, 2), score)
 
 
-def asco_cap_result(group: np.ndarray, ihc: np.ndarray | None) -> np.ndarray:
-    """Final result per group: positive / negative, or equivocal where IHC is needed and absent."""
+def ish_status(group: np.ndarray, guideline: int = 2013) -> np.ndarray:
+    """Gene-level (ISH-only) status per group: ``amplified``, ``not amplified`` or ``equivocal``.
+
+    ASCO/CAP 2013 (Wolff et al. 2013): amplified if ratio >= 2.0 or mean >= 6.0 copies (groups
+    1-3), equivocal if ratio < 2.0 and 4.0 <= mean < 6.0 (group 4), else not amplified.
+    ASCO/CAP 2018 (Wolff et al. 2018): group 1 amplified, group 5 not amplified, groups 2-4
+    equivocal until the IHC work-up. ``not evaluable`` where ``group`` is 0.
+    """
     g = np.asarray(group)
-    if ihc is None:
-        out = np.where(
-            g == 1, "positive", np.where(g == 5, "negative", "equivocal (IHC needed)")
-        ).astype(object)
-    else:
-        pos = (g == 1) | ((g == 3) & (ihc >= 2)) | (np.isin(g, (2, 4)) & (ihc == 3))
-        out = np.where(pos, "positive", "negative").astype(object)
+    amp = np.isin(g, (1, 2, 3)) if guideline == 2013 else g == 1
+    out = np.where(amp, "amplified", np.where(g == 5, "not amplified", EQUIVOCAL)).astype(object)
     out[g == 0] = NOT_EVALUABLE
     return out
 
 
-def het_trial(n_amp: np.ndarray, n: np.ndarray, negative_area: np.ndarray) -> np.ndarray:
-    """Trial HET per area: 5% < amplified < 50% (exact), or a HER2-negative area."""
+def asco_cap_result(group: np.ndarray, ihc: np.ndarray | None, guideline: int = 2013) -> np.ndarray:
+    """Final ISH result per group with the concurrent IHC work-up of ``guideline``.
+
+    * **2018** (Wolff et al. 2018, ISH groups): group 1 positive, group 5 negative; groups 2
+      and 4 positive only with IHC 3+, group 3 positive with IHC 2+ or 3+, otherwise negative.
+      With IHC 2+ the guideline asks for a blinded recount of at least 20 cells; the table is
+      that count, so the recount is taken to confirm the group (the result above).
+    * **2013** (Wolff et al. 2013): ratio >= 2.0 or mean >= 6.0 positive (groups 1-3), group 5
+      negative; ISH-equivocal (group 4) is positive with IHC 3+, negative with IHC 0/1+ and
+      stays ``equivocal`` with IHC 2+ (double equivocal).
+
+    Where the work-up needs IHC and ``ihc`` is None the result is ``equivocal (IHC needed)``.
+    ``not evaluable`` where ``group`` is 0.
+    """
+    g = np.asarray(group)
+    needs = np.isin(g, (2, 3, 4)) if guideline == 2018 else g == 4
+    base = np.where(np.isin(g, (1, 2, 3)) if guideline == 2013 else g == 1, "positive", "negative")
+    out = base.astype(object)
+    if ihc is None:
+        out[needs] = IHC_NEEDED
+    else:
+        ihc = np.asarray(ihc)
+        if guideline == 2018:
+            pos = ((g == 3) & (ihc >= 2)) | (np.isin(g, (2, 4)) & (ihc == 3))
+            out[needs] = np.where(pos, "positive", "negative")[needs]
+        else:
+            wk = np.where(ihc == 3, "positive", np.where(ihc == 2, EQUIVOCAL, "negative"))
+            out[needs] = wk[needs]
+    out[g == 0] = NOT_EVALUABLE
+    return out
+
+
+def het_trial(n_amp: np.ndarray, n: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """Trial HET per area (NCT02326974; Li et al., J Clin Invest 2024).
+
+    ``HET`` when more than 5% and less than 50% of cells are amplified (exact integer
+    arithmetic), or the area is HER2-negative (ASCO/CAP ``result`` ``negative``); otherwise
+    ``undetermined (IHC needed)`` when the result waits for IHC the table lacks (a non-HET call
+    would depend on it), else ``non-HET``.
+    """
     n_amp, n = np.asarray(n_amp, dtype=np.int64), np.asarray(n, dtype=np.int64)
-    return ((20 * n_amp > n) & (2 * n_amp < n)) | np.asarray(negative_area, dtype=bool)
+    result = np.asarray(result, dtype=object)
+    het = ((20 * n_amp > n) & (2 * n_amp < n)) | (result == "negative")
+    return np.where(het, "HET", np.where(result == IHC_NEEDED, UNDETERMINED, "non-HET")).astype(
+        object
+    )
 
 
 def het_cap2009(n_amp22: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -234,6 +323,10 @@ def _sum_by(codes: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
     return np.bincount(codes, weights=values, minlength=n_groups).round().astype(np.int64)
 
 
+def _count(codes: np.ndarray, mask: np.ndarray, n_groups: int) -> np.ndarray:
+    return np.bincount(codes, weights=mask, minlength=n_groups).astype(np.int64)
+
+
 def _group_stats(
     codes: np.ndarray, n_groups: int, cells: dict[str, np.ndarray], params: FishParams
 ) -> dict[str, np.ndarray]:
@@ -243,113 +336,221 @@ def _group_stats(
         "n_cells": np.bincount(codes, minlength=n_groups),
         "sum_erbb2": _sum_by(codes, e, n_groups),
         "sum_cep17": _sum_by(codes, c, n_groups),
-        "n_amplified": np.bincount(codes, weights=amp, minlength=n_groups).astype(np.int64),
-        "n_amp_cap2009": np.bincount(codes, weights=5 * e > 11 * c, minlength=n_groups).astype(
-            np.int64
-        ),
-        "n_her2_negative_cells": np.bincount(
-            codes, weights=(e < 2 * c) & (e < 4), minlength=n_groups
-        ).astype(np.int64),
+        "n_amplified": _count(codes, amp, n_groups),
+        # CAP 2009 states its own per-cell criterion: cell ratio > 2.2 (exact: 5 e > 11 c)
+        "n_amp_cap2009": _count(codes, 5 * e > 11 * c, n_groups),
+        "n_her2_negative_cells": _count(codes, (e < 2 * c) & (e < 4), n_groups),
     }
     if "ihc" in cells:
         ihc = cells["ihc"]
         stats["ihc_counts"] = np.stack(
-            [np.bincount(codes, weights=ihc == s, minlength=n_groups) for s in range(4)], axis=1
-        ).astype(np.int64)
-        stats["n_amp_ihc_low"] = np.bincount(
-            codes, weights=amp & (ihc <= 1), minlength=n_groups
-        ).astype(np.int64)
-        stats["n_amp_ihc3"] = np.bincount(
-            codes, weights=amp & (ihc == 3), minlength=n_groups
-        ).astype(np.int64)
+            [_count(codes, ihc == s, n_groups) for s in range(4)], axis=1
+        )
+        protein = ihc >= 3  # protein overexpression: intense complete membrane staining
+        stats["n_classic"] = _count(codes, amp & protein, n_groups)
+        stats["n_amp_no_protein"] = _count(codes, amp & ~protein, n_groups)
+        stats["n_protein_no_amp"] = _count(codes, ~amp & protein, n_groups)
+        stats["n_gpa_negative"] = _count(codes, ~amp & ~protein, n_groups)
     return stats
 
 
-def _calls(stats: dict[str, np.ndarray], params: FishParams) -> dict[str, np.ndarray]:
+GPA_CLASSES = ("classic", "amp_no_protein", "protein_no_amp", "gpa_negative")
+
+
+def her2_ihc_category(
+    ihc_score: np.ndarray, n_stained: np.ndarray, result: np.ndarray
+) -> np.ndarray:
+    """HER2 spectrum category per group from the area IHC score and the ISH result.
+
+    ``HER2-positive`` when the ASCO/CAP result is positive; otherwise by IHC: ``IHC 0 (null)``
+    (no cell stained), ``IHC 0 (ultralow)`` (area score 0 with some staining, i.e. faint
+    incomplete staining in at most 10% of cells; DESTINY-Breast06 and the HER2-ITH review),
+    ``IHC 1+ (HER2-low)``, ``IHC 2+ ISH-negative (HER2-low)`` (HER2-low: IHC 1+ or 2+ without
+    ISH amplification, DESTINY-Breast04 and the review), ``IHC 2+ ISH-equivocal`` (2013 double
+    equivocal) and ``IHC 3+ ISH-negative (discordant)`` (group 5 with IHC 3+: review the case).
+    """
+    score, result = np.asarray(ihc_score), np.asarray(result, dtype=object)
+    zero = np.where(np.asarray(n_stained) > 0, "IHC 0 (ultralow)", "IHC 0 (null)")
+    two = np.where(result == "negative", "IHC 2+ ISH-negative (HER2-low)", "IHC 2+ ISH-equivocal")
+    by_ihc = np.select(
+        [score == 0, score == 1, score == 2],
+        [zero, "IHC 1+ (HER2-low)", two],
+        "IHC 3+ ISH-negative (discordant)",
+    )
+    out = np.where(result == "positive", "HER2-positive", by_ihc).astype(object)
+    out[result == NOT_EVALUABLE] = NOT_EVALUABLE
+    return out
+
+
+HER2_IHC_ORDER = (
+    "IHC 0 (null)",
+    "IHC 0 (ultralow)",
+    "IHC 1+ (HER2-low)",
+    "IHC 2+ ISH-negative (HER2-low)",
+    "IHC 2+ ISH-equivocal",
+    "IHC 3+ ISH-negative (discordant)",
+    "HER2-positive",
+)
+
+
+def ith_type(fractions: dict[str, np.ndarray], min_fraction: float) -> np.ndarray:
+    """Genetic vs non-genetic ITH from the gene-protein fractions of an area (HER2-ITH review).
+
+    Genetic: classic HER2+ cells (amplified, IHC 3+) beside HER2-negative cells (neither
+    amplified nor 3+), each at least ``min_fraction`` of the cells. Non-genetic: classic
+    cells beside amplified cells without protein overexpression, each at least
+    ``min_fraction``. Both -> ``genetic+non_genetic``; neither -> ``none``.
+    """
+    classic = fractions["classic"] >= min_fraction
+    gen = classic & (fractions["gpa_negative"] >= min_fraction)
+    non = classic & (fractions["amp_no_protein"] >= min_fraction)
+    out = np.where(gen & non, "genetic+non_genetic", np.where(gen, "genetic", "none"))
+    return np.where(non & ~gen, "non_genetic", out).astype(object)
+
+
+def _not_evaluable_reason(n: np.ndarray, n_excluded: np.ndarray, min_cells: int) -> np.ndarray:
+    few = np.char.add(
+        np.char.add(np.asarray(n).astype(str), " counted cells, fewer than "), str(min_cells)
+    )
+    none = np.char.add(
+        np.char.add("no cell with CEP17 >= 1 (", np.asarray(n_excluded).astype(str)),
+        " excluded)",
+    )
+    return np.where(n >= min_cells, "", np.where(n == 0, none, few)).astype(object)
+
+
+def _calls(
+    stats: dict[str, np.ndarray], n_excluded: np.ndarray, params: FishParams
+) -> dict[str, np.ndarray]:
     n = stats["n_cells"]
     ok = n >= params.min_cells
     safe_n = np.maximum(n, 1)
-    group = asco_cap_group(stats["sum_erbb2"], stats["sum_cep17"], n)
+    group = np.where(ok, asco_cap_group(stats["sum_erbb2"], stats["sum_cep17"], n), 0)
     ihc = ihc_area_score(stats["ihc_counts"]) if "ihc_counts" in stats else None
-    result = asco_cap_result(group, ihc)
+    result = asco_cap_result(group, ihc, params.guideline)
     out: dict[str, np.ndarray] = {
         "n_cells": n,
+        "evaluable": ok,
+        "not_evaluable_reason": _not_evaluable_reason(n, n_excluded, params.min_cells),
         "mean_erbb2": stats["sum_erbb2"] / safe_n,
         "mean_cep17": stats["sum_cep17"] / safe_n,
         "ratio": stats["sum_erbb2"] / np.maximum(stats["sum_cep17"], 1),
         "asco_cap_group": group,
-        "ihc_score": ihc if ihc is not None else np.full(len(n), -1),
+        "ish_status": ish_status(group, params.guideline),
         "asco_cap_result": result,
         "pct_amplified": 100 * stats["n_amplified"] / safe_n,
         "pct_her2_negative_cells": 100 * stats["n_her2_negative_cells"] / safe_n,
         "pct_amplified_cap2009": 100 * stats["n_amp_cap2009"] / safe_n,
     }
-    trial = het_trial(stats["n_amplified"], n, result == "negative")
-    out["het_trial"] = np.where(trial, "HET", "non-HET").astype(object)
+    out["het_trial"] = het_trial(stats["n_amplified"], n, result)
     out["het_cap2009"] = np.where(het_cap2009(stats["n_amp_cap2009"], n), "HET", "non-HET").astype(
         object
     )
     out["het_asco2013"] = het_asco2013(stats["n_amplified"], n)
     minority = np.minimum(stats["n_amplified"], n - stats["n_amplified"])
     out["minority_fraction"] = minority / safe_n
-    if "n_amp_ihc_low" in stats:
-        amp_n = np.maximum(stats["n_amplified"], 1)
-        f = params.ith_min_fraction
-        genetic = minority >= f * n
-        non_gen = (
-            (stats["n_amp_ihc_low"] >= f * amp_n)
-            & (stats["n_amp_ihc3"] >= f * amp_n)
-            & (stats["n_amplified"] > 0)
-        )
-        out["ith_type"] = np.where(
-            genetic, "genetic", np.where(non_gen, "non_genetic", "none")
-        ).astype(object)
-    for key in ("het_trial", "het_cap2009", "het_asco2013", "asco_cap_result") + (
-        ("ith_type",) if "ith_type" in out else ()
-    ):
-        out[key][~ok] = NOT_EVALUABLE
-    out["asco_cap_group"] = np.where(ok, group, 0)
-    if ihc is None:
-        out.pop("ihc_score")
+    if ihc is not None:
+        counts = stats["ihc_counts"]
+        out["ihc_score"] = np.where(ok, ihc, -1)
+        out["pct_ihc3"] = 100 * counts[:, 3] / safe_n
+        out["her2_ihc_category"] = her2_ihc_category(ihc, counts[:, 1:].sum(axis=1), result)
+        fractions = {k: stats[f"n_{k}"] / safe_n for k in GPA_CLASSES}
+        for k in GPA_CLASSES:
+            out[f"frac_{k}"] = fractions[k]
+        out["ith_type"] = ith_type(fractions, params.ith_min_fraction)
+    for key in ("het_trial", "het_cap2009", "het_asco2013", "asco_cap_result", "ith_type"):
+        if key in out:
+            out[key][~ok] = NOT_EVALUABLE
     return out
+
+
+def _across(status: pd.Series) -> str:
+    """Pattern across areas (or biopsies) from their ISH statuses (review: clustered type)."""
+    v = set(status) - {NOT_EVALUABLE}
+    if not v:
+        return NOT_EVALUABLE
+    if {"amplified", "not amplified"} <= v:
+        return "clustered"
+    if (status != NOT_EVALUABLE).sum() < 2:
+        return "single area"
+    return "concordant" if len(v) == 1 else "undetermined (equivocal area)"
+
+
+def across_area_pattern(areas: pd.DataFrame, by: str = "sample") -> pd.Series:
+    """Clustered (regional) ITH across the areas of each ``by`` group (HER2-ITH review, Table 1).
+
+    The review's clustered type is "two distinct areas with different HER2 gene
+    amplification", so it is called *across* areas: ``clustered`` when at least one evaluable
+    area is ISH-amplified and another is not amplified (:func:`ish_status`); ``concordant``
+    when two or more evaluable areas share one status; ``undetermined (equivocal area)`` when
+    they differ only through an ISH-equivocal area; ``single area`` with one evaluable area;
+    ``not evaluable`` with none.
+    """
+    return areas.groupby(by, sort=False)["ish_status"].agg(_across)
+
+
+def _combine_calls(calls: pd.Series) -> str:
+    """HET if any call is HET; else undetermined if any is; else not evaluable if all are."""
+    v = set(calls)
+    if "HET" in v:
+        return "HET"
+    if UNDETERMINED in v:
+        return UNDETERMINED
+    if v <= {NOT_EVALUABLE}:
+        return NOT_EVALUABLE
+    return "non-HET"
+
+
+_ROUND = (
+    "mean_erbb2",
+    "mean_cep17",
+    "ratio",
+    "pct_amplified",
+    "pct_her2_negative_cells",
+    "pct_amplified_cap2009",
+    "minority_fraction",
+    "pct_ihc3",
+    *(f"frac_{k}" for k in GPA_CLASSES),
+)
 
 
 def score_cells(cells: pd.DataFrame, params: FishParams = FishParams()) -> FishScores:
     """Score a per-cell FISH table (validated, e.g. by :func:`her2het.sheets.read_fish_cells`).
 
-    Returns per-area and per-sample tables and a per-sample histogram of cell ratios.
+    Returns per-area and per-sample tables and a per-sample histogram of cell ratios. Every
+    (sample, area) of the table has a row, including areas whose cells all have CEP17 = 0
+    (``not evaluable`` with the reason).
     """
     sample_cat = pd.Categorical(cells["sample"])
     area_cat = pd.Categorical(cells["area"])
     cep17_all = cells["cep17"].to_numpy(np.int64)
     keep = cep17_all >= 1
-    excluded_codes_sample = sample_cat.codes[~keep]
-
-    s_codes = sample_cat.codes[keep].astype(np.int64)
-    a_codes = area_cat.codes[keep].astype(np.int64)
     n_area_levels = len(area_cat.categories)
-    pair = s_codes * n_area_levels + a_codes
-    pair_uniq, area_codes = np.unique(pair, return_inverse=True)
+    pair_all = sample_cat.codes.astype(np.int64) * n_area_levels + area_cat.codes
+    pair_uniq, area_codes_all = np.unique(pair_all, return_inverse=True)
     n_areas = len(pair_uniq)
+    area_codes = area_codes_all[keep]
+    s_codes = sample_cat.codes[keep].astype(np.int64)
+    n_samples = len(sample_cat.categories)
 
     data: dict[str, np.ndarray] = {
         "erbb2": cells["erbb2"].to_numpy(np.int64)[keep],
         "cep17": cep17_all[keep],
     }
     data["amp"] = amplified_cells(data["erbb2"], data["cep17"], params)
-    has_ihc = "ihc" in cells.columns
-    if has_ihc:
+    if "ihc" in cells.columns:
         data["ihc"] = cells["ihc"].to_numpy(np.int64)[keep]
 
     # ---- areas
-    area_stats = _group_stats(area_codes, n_areas, data, params)
-    area_calls = _calls(area_stats, params)
-    area_sample = sample_cat.categories[pair_uniq // n_area_levels]
-    area_name = area_cat.categories[pair_uniq % n_area_levels]
-    excl_pair = sample_cat.codes[~keep].astype(np.int64) * n_area_levels + area_cat.codes[~keep]
-    excl_area = pd.Series(excl_pair).value_counts()
-    areas = pd.DataFrame({"sample": np.asarray(area_sample), "area": np.asarray(area_name)})
-    areas["n_excluded_cep17_zero"] = excl_area.reindex(pair_uniq, fill_value=0).to_numpy()
+    excl_area = np.bincount(area_codes_all[~keep], minlength=n_areas)
+    area_calls = _calls(_group_stats(area_codes, n_areas, data, params), excl_area, params)
+    areas = pd.DataFrame(
+        {
+            "sample": np.asarray(sample_cat.categories[pair_uniq // n_area_levels]),
+            "area": np.asarray(area_cat.categories[pair_uniq % n_area_levels]),
+            "n_excluded_cep17_zero": excl_area,
+        }
+    )
     for k, v in area_calls.items():
         areas[k] = v
 
@@ -364,36 +565,30 @@ def score_cells(cells: pd.DataFrame, params: FishParams = FishParams()) -> FishS
             idx = order[bounds[g] : bounds[g + 1]]
             if len(idx) >= params.min_cells:
                 moran[g] = morans_i(xy[idx], data["amp"][idx], params.k_neighbours)
-        frac = area_stats["n_amplified"] / np.maximum(area_stats["n_cells"], 1)
+        frac = areas["pct_amplified"].to_numpy() / 100
         pattern = classify_pattern(frac, moran, params)
-        pattern[area_stats["n_cells"] < params.min_cells] = NOT_EVALUABLE
+        pattern[~areas["evaluable"].to_numpy()] = NOT_EVALUABLE
         areas["morans_i"] = np.round(moran, 4)
         areas["spatial_pattern"] = pattern
 
     # ---- samples (all counted cells of the sample pooled)
-    n_samples = len(sample_cat.categories)
-    smp_stats = _group_stats(s_codes, n_samples, data, params)
-    smp_calls = _calls(smp_stats, params)
-    samples = pd.DataFrame({"sample": np.asarray(sample_cat.categories)})
-    samples["n_areas"] = (
-        areas.groupby("sample", sort=False)
-        .size()
-        .reindex(samples["sample"])
-        .fillna(0)
-        .astype(int)
-        .to_numpy()
-    )
-    samples["n_excluded_cep17_zero"] = np.bincount(excluded_codes_sample, minlength=n_samples)
+    excl_sample = np.bincount(sample_cat.codes[~keep], minlength=n_samples)
+    smp_calls = _calls(_group_stats(s_codes, n_samples, data, params), excl_sample, params)
+    names = pd.Index(np.asarray(sample_cat.categories))
+    samples = pd.DataFrame({"sample": names})
+    samples["n_areas"] = areas.groupby("sample").size().reindex(names).to_numpy()
+    samples["n_excluded_cep17_zero"] = excl_sample
     for k, v in smp_calls.items():
-        if k == "het_trial":
-            continue
         samples[k] = v
-    # Trial definition is per area: a sample is HET if any evaluable area is HET.
-    any_het = areas.assign(h=areas["het_trial"] == "HET").groupby("sample")["h"].any()
-    all_ne = areas.assign(ne=areas["het_trial"] == NOT_EVALUABLE).groupby("sample")["ne"].all()
-    trial = np.where(any_het.reindex(samples["sample"]).to_numpy(), "HET", "non-HET").astype(object)
-    trial[all_ne.reindex(samples["sample"]).to_numpy()] = NOT_EVALUABLE
-    samples.insert(samples.columns.get_loc("het_cap2009"), "het_trial", trial)
+    # Trial definition is per area: a sample is HET if any area is HET.
+    samples["het_trial"] = (
+        areas.groupby("sample")["het_trial"].agg(_combine_calls).reindex(names).to_numpy()
+    )
+    samples["n_areas_evaluable"] = (
+        areas.groupby("sample")["evaluable"].sum().reindex(names).to_numpy()
+    )
+    across = across_area_pattern(areas).reindex(names).to_numpy()
+    samples["across_area_pattern"] = across
     if params.spatial:
         rank = {p: i for i, p in enumerate(PATTERN_ORDER)}
         worst = (
@@ -403,14 +598,11 @@ def score_cells(cells: pd.DataFrame, params: FishParams = FishParams()) -> FishS
             .drop_duplicates("sample")
             .set_index("sample")["spatial_pattern"]
         )
-        samples["spatial_pattern"] = (
-            worst.reindex(samples["sample"]).fillna(NOT_EVALUABLE).to_numpy()
-        )
+        within = worst.reindex(names).fillna(NOT_EVALUABLE).to_numpy()
+        samples["within_area_pattern"] = within
+        samples["spatial_pattern"] = np.where(across == "clustered", "clustered", within)
         samples["area_patterns"] = (
-            areas.groupby("sample", sort=False)["spatial_pattern"]
-            .agg(lambda s: ";".join(s))
-            .reindex(samples["sample"])
-            .to_numpy()
+            areas.groupby("sample")["spatial_pattern"].agg(";".join).reindex(names).to_numpy()
         )
 
     # ---- histogram of per-cell ratios (for figures; avoids re-reading the cells)
@@ -428,16 +620,9 @@ def score_cells(cells: pd.DataFrame, params: FishParams = FishParams()) -> FishS
         }
     )
     for df in (areas, samples):
-        for col in (
-            "mean_erbb2",
-            "mean_cep17",
-            "ratio",
-            "pct_amplified",
-            "pct_her2_negative_cells",
-            "pct_amplified_cap2009",
-            "minority_fraction",
-        ):
-            df[col] = df[col].round(4)
+        for col in _ROUND:
+            if col in df:
+                df[col] = df[col].round(4)
     return FishScores(areas=areas, samples=samples, ratio_histogram=ratio_hist)
 
 
@@ -446,38 +631,50 @@ def score_cells(cells: pd.DataFrame, params: FishParams = FishParams()) -> FishS
 # --------------------------------------------------------------------------------------------
 
 
-def _any_het(calls: pd.Series) -> str:
-    v = set(calls)
-    if "HET" in v:
-        return "HET"
-    if v == {NOT_EVALUABLE} or not v:
-        return NOT_EVALUABLE
-    return "non-HET"
+def _evaluable(scores: pd.DataFrame) -> pd.Series:
+    """Evaluable samples: the ``evaluable`` column, or (older tables) a trial call was made."""
+    if "evaluable" in scores:
+        return scores["evaluable"].astype(str).str.lower().isin(["true", "1"])
+    return scores["het_trial"] != NOT_EVALUABLE
+
+
+def _category_slug(category: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in category.lower()).strip("_")
 
 
 def patient_fish(
     sample_scores: pd.DataFrame,
     sample_sheet: pd.DataFrame,
     patient_sheet: pd.DataFrame | None = None,
+    areas: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Patient-level HET across the baseline biopsies (HET if any biopsy is HET).
+    """Patient-level FISH calls across the baseline biopsies.
 
-    Columns: patient, n_baseline_samples, het_trial, het_cap2009, het_asco2013 (any baseline
-    sample), biopsies_discordant (the baseline samples disagree on the trial call; NA with one
-    biopsy), pct_amplified_range (max - min over baseline samples), baseline_ratio (mean of the
-    baseline samples' ratios), and ``HET_recorded`` / ``het_trial_agrees`` when the patient sheet
-    records HET.
+    Columns: patient, n_baseline_samples, n_baseline_evaluable (evaluable biopsies, the only
+    ones entering means), het_trial, het_cap2009, het_asco2013 (HET if any baseline biopsy is
+    HET; else ``undetermined (IHC needed)`` if any biopsy's call waits for IHC; else non-HET;
+    ``not evaluable`` when no biopsy is), biopsies_discordant (the evaluable baseline biopsies
+    disagree on the trial call; NA with fewer than two), pct_amplified_range (max - min over
+    evaluable baseline biopsies), baseline_ratio (mean over evaluable baseline biopsies),
+    across_biopsy_pattern (:func:`across_area_pattern` over the biopsies' pooled ISH status:
+    ``clustered`` when one biopsy is amplified and another is not) and, given ``areas``,
+    across_area_pattern over every area of the baseline biopsies. With per-cell IHC:
+    her2_ihc_category (the highest category of :data:`HER2_IHC_ORDER` over evaluable baseline
+    biopsies) and ``n_areas_<category>`` (baseline areas per category). ``HET_recorded`` /
+    ``het_trial_agrees`` when the patient sheet records HET.
     """
-    pre = sample_scores.merge(sample_sheet[["sample", "patient", "timepoint"]], on="sample")
+    meta = sample_sheet[["sample", "patient", "timepoint"]]
+    pre = sample_scores.merge(meta, on="sample")
     pre = pre[pre["timepoint"] == "pre"]
     g = pre.groupby("patient", sort=True)
     out = pd.DataFrame({"n_baseline_samples": g.size()})
-    for col in ("het_trial", "het_cap2009", "het_asco2013"):
-        out[col] = g[col].agg(_any_het)
-    evaluable = pre[pre["het_trial"] != NOT_EVALUABLE]
+    evaluable = pre[_evaluable(pre).to_numpy()]
     ge = evaluable.groupby("patient")
-    disc = ge["het_trial"].nunique().gt(1)
     n_eval = ge.size()
+    out["n_baseline_evaluable"] = n_eval.reindex(out.index).fillna(0).astype(int)
+    for col in ("het_trial", "het_cap2009", "het_asco2013"):
+        out[col] = g[col].agg(_combine_calls)
+    disc = ge["het_trial"].nunique().gt(1)
     out["biopsies_discordant"] = disc.where(n_eval >= 2).reindex(out.index).astype("boolean")
     out["pct_amplified_range"] = (
         (ge["pct_amplified"].max() - ge["pct_amplified"].min())
@@ -486,6 +683,23 @@ def patient_fish(
         .round(4)
     )
     out["baseline_ratio"] = ge["ratio"].mean().reindex(out.index).round(4)
+    if "ish_status" in pre:
+        across = g["ish_status"].agg(_across).replace("single area", "single biopsy")
+        out["across_biopsy_pattern"] = across
+    if areas is not None and "ish_status" in areas:
+        pre_areas = areas.merge(meta, on="sample")
+        pre_areas = pre_areas[pre_areas["timepoint"] == "pre"]
+        out["across_area_pattern"] = across_area_pattern(pre_areas, "patient").reindex(out.index)
+    if "her2_ihc_category" in pre:
+        rank = {c: i for i, c in enumerate(HER2_IHC_ORDER)}
+        top = ge["her2_ihc_category"].agg(lambda c: max(c, key=rank.__getitem__))
+        out["her2_ihc_category"] = top.reindex(out.index).fillna(NOT_EVALUABLE)
+        if areas is not None and "her2_ihc_category" in areas:
+            ct = pd.crosstab(pre_areas["patient"], pre_areas["her2_ihc_category"])
+            for cat in HER2_IHC_ORDER:
+                col = ct[cat] if cat in ct else pd.Series(0, index=ct.index)
+                counts = col.reindex(out.index).fillna(0).astype(int)
+                out[f"n_areas_{_category_slug(cat)}"] = counts
     out = out.reset_index()
     if patient_sheet is not None and "HET" in patient_sheet:
         rec = patient_sheet.set_index("patient")["HET"]
@@ -493,6 +707,49 @@ def patient_fish(
         called = out["het_trial"].map({"HET": 1, "non-HET": 0}).astype("Int64")
         out["het_trial_agrees"] = (called == out["HET_recorded"]).astype("boolean")
         out.loc[called.isna() | out["HET_recorded"].isna(), "het_trial_agrees"] = pd.NA
+    return out
+
+
+#: FISH sample-score columns averaged per patient and timepoint (evaluable samples only)
+FISH_NUMERIC: dict[str, str] = {
+    "ratio": "fish_ratio",
+    "mean_erbb2": "fish_mean_erbb2",
+    "pct_amplified": "fish_pct_amplified",
+}
+#: FISH HET calls per patient and timepoint (1 HET, 0 non-HET, empty otherwise)
+FISH_HET: dict[str, str] = {
+    "het_trial": "fish_het_trial",
+    "het_cap2009": "fish_het_cap2009",
+    "het_asco2013": "fish_het_asco2013",
+}
+
+
+def patient_fish_features(fish: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """FISH columns of the patient table, indexed by (patient, timepoint).
+
+    * ``fish_n_evaluable`` - evaluable FISH samples of the timepoint; only these enter
+      ``fish_ratio``, ``fish_mean_erbb2`` and ``fish_pct_amplified`` (their means), so a
+      5-cell biopsy is never averaged in;
+    * ``fish_het_trial``, ``fish_het_cap2009``, ``fish_het_asco2013`` - 1 if any sample is HET
+      by that definition, 0 if every call is non-HET, empty when none is evaluable or a call
+      waits for IHC the table lacks (``undetermined (IHC needed)`` is never 0).
+
+    Parameters
+    ----------
+    fish
+        FISH sample scores (``fish/samples.tsv``).
+    meta
+        ``sample``, ``patient``, ``timepoint`` (strings).
+    """
+    f = fish.astype({"sample": str}).merge(meta, on="sample")
+    keys = ["patient", "timepoint"]
+    ev = f[_evaluable(f).to_numpy()]
+    out = pd.DataFrame({"fish_n_evaluable": ev.groupby(keys).size()})
+    out = out.join(ev.groupby(keys)[list(FISH_NUMERIC)].mean().rename(columns=FISH_NUMERIC))
+    het = f.groupby(keys)[list(FISH_HET)].agg(_combine_calls)
+    codes = het.apply(lambda c: c.map({"HET": 1.0, "non-HET": 0.0})).rename(columns=FISH_HET)
+    out = out.join(codes, how="outer")
+    out["fish_n_evaluable"] = out["fish_n_evaluable"].fillna(0).astype(int)
     return out
 
 
@@ -505,10 +762,10 @@ def pre_post_fish(sample_scores: pd.DataFrame, sample_sheet: pd.DataFrame) -> pd
     het_change (gained / lost / unchanged / not evaluable).
     """
     s = sample_scores.merge(sample_sheet[["sample", "patient", "timepoint"]], on="sample")
-    s = s[s["het_trial"] != NOT_EVALUABLE]
+    s = s[_evaluable(s).to_numpy()]
     metrics = ["ratio", "mean_erbb2", "pct_amplified"]
     agg = s.groupby(["patient", "timepoint"])[metrics].mean().unstack("timepoint")
-    het = s.groupby(["patient", "timepoint"])["het_trial"].agg(_any_het).unstack("timepoint")
+    het = s.groupby(["patient", "timepoint"])["het_trial"].agg(_combine_calls).unstack("timepoint")
     if "post" not in agg.columns.get_level_values(1) or "pre" not in agg.columns.get_level_values(
         1
     ):
@@ -521,10 +778,17 @@ def pre_post_fish(sample_scores: pd.DataFrame, sample_sheet: pd.DataFrame) -> pd
         out[f"delta_{m}"] = (out[f"post_{m}"] - out[f"pre_{m}"]).round(4)
     out["pre_het_trial"] = het.loc[both, "pre"]
     out["post_het_trial"] = het.loc[both, "post"]
+    known = out["pre_het_trial"].isin(["HET", "non-HET"]) & out["post_het_trial"].isin(
+        ["HET", "non-HET"]
+    )
     change = np.where(
-        out["pre_het_trial"] == out["post_het_trial"],
-        "unchanged",
-        np.where(out["post_het_trial"] == "HET", "gained", "lost"),
+        ~known,
+        "undetermined",
+        np.where(
+            out["pre_het_trial"] == out["post_het_trial"],
+            "unchanged",
+            np.where(out["post_het_trial"] == "HET", "gained", "lost"),
+        ),
     )
     out["het_change"] = change
     return out.reset_index()
@@ -609,7 +873,7 @@ def score_fish_file(
     return {
         "areas": scores.areas,
         "samples": scores.samples,
-        "patients": patient_fish(scores.samples, samples, patients),
+        "patients": patient_fish(scores.samples, samples, patients, scores.areas),
         "pre_post": pre_post_fish(scores.samples, samples),
         "ratio_histogram": scores.ratio_histogram,
         "example_cells": example_cells(cells, scores.areas, params),

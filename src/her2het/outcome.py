@@ -15,9 +15,11 @@ of the patient sheet, ``post`` for patients with a residual-tumour sample):
 * one column per configured gene (mean VST of the samples, e.g. ``ERBB2``);
 * one column per gene set (mean score of one scoring method, e.g. ``ERBB_SIGNALLING``);
 * ``subtype`` - the patient's baseline call (``subtype_pre``) or residual call;
-* ``fish_ratio``, ``fish_mean_erbb2``, ``fish_pct_amplified`` (means over the timepoint's
-  FISH samples) and ``fish_het_trial``, ``fish_het_cap2009``, ``fish_het_asco2013`` (1 if any
-  sample is HET by that definition, 0 if none, empty if none evaluable), when FISH was scored.
+* ``fish_n_evaluable``, ``fish_ratio``, ``fish_mean_erbb2``, ``fish_pct_amplified`` (means over
+  the timepoint's *evaluable* FISH samples, their number first) and ``fish_het_trial``,
+  ``fish_het_cap2009``, ``fish_het_asco2013`` (1 if any sample is HET by that definition, 0 if
+  none, empty if none evaluable or a call needs IHC), when FISH was scored
+  (:func:`her2het.fish.patient_fish_features`).
 """
 
 from __future__ import annotations
@@ -29,18 +31,8 @@ import pandas as pd
 from scipy import stats
 
 from her2het.cohort import GROUP_ORDER, baseline_rows, ordered_groups, patient_groups
+from her2het.fish import FISH_HET, FISH_NUMERIC, patient_fish_features
 from her2het.scores import compare_groups, compare_pre_post, round_significant
-
-FISH_NUMERIC: dict[str, str] = {
-    "ratio": "fish_ratio",
-    "mean_erbb2": "fish_mean_erbb2",
-    "pct_amplified": "fish_pct_amplified",
-}
-FISH_HET: dict[str, str] = {
-    "het_trial": "fish_het_trial",
-    "het_cap2009": "fish_het_cap2009",
-    "het_asco2013": "fish_het_asco2013",
-}
 
 ASSOCIATION_COLUMNS: tuple[str, ...] = (
     "family", "feature", "test", "group_a", "group_b", "n_a", "n_b", "median_a", "median_b",
@@ -54,13 +46,6 @@ def _mean_by_patient(values: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     m = meta.set_index("sample")[["patient", "timepoint"]]
     df = m.join(values, how="inner")
     return df.groupby(["patient", "timepoint"], sort=True).mean()
-
-
-def _any_het(calls: pd.Series) -> float:
-    ok = calls[calls.isin(["HET", "non-HET"])]
-    if ok.empty:
-        return np.nan
-    return float((ok == "HET").any())
 
 
 def patient_table(
@@ -120,13 +105,8 @@ def patient_table(
         }
         out["subtype"] = pd.Series(calls, dtype=object).reindex(out.index)
     if fish is not None:
-        f = fish.astype({"sample": str}).set_index("sample")
-        num = f[list(FISH_NUMERIC)].rename(columns=FISH_NUMERIC)
-        out = out.join(_mean_by_patient(num, meta))
-        het = meta.set_index("sample").join(f[list(FISH_HET)], how="inner")
-        het_by = het.groupby(["patient", "timepoint"])[list(FISH_HET)].agg(_any_het)
-        out = out.join(het_by.rename(columns=FISH_HET))
-    num = [c for c in out.columns if c != "subtype" and c != "n_rna_samples"]
+        out = out.join(patient_fish_features(fish, meta))
+    num = [c for c in out.columns if c not in ("subtype", "n_rna_samples", "fish_n_evaluable")]
     out[num] = round_significant(out[num].astype(float), 8)
     for col in FISH_HET.values():
         if col in out:
@@ -179,7 +159,7 @@ def build_patient_table(
 
 def feature_columns(table: pd.DataFrame, patient_columns: Sequence[str]) -> list[str]:
     """The measured features of a patient table: genes, scores and FISH measures (numeric)."""
-    skip = {"patient", "timepoint", "group", "n_rna_samples", *patient_columns}
+    skip = {"patient", "timepoint", "group", "n_rna_samples", "fish_n_evaluable", *patient_columns}
     skip |= set(FISH_HET.values())
     return [c for c in table.columns if c not in skip and pd.api.types.is_numeric_dtype(table[c])]
 
@@ -354,7 +334,7 @@ def expected_columns(
     cols = ["patient", "timepoint", "group", *patient_columns, "n_rna_samples", *genes]
     cols += list(gene_sets)
     cols += ["subtype"] if subtype else []
-    cols += [*FISH_NUMERIC.values(), *FISH_HET.values()] if fish else []
+    cols += ["fish_n_evaluable", *FISH_NUMERIC.values(), *FISH_HET.values()] if fish else []
     return list(dict.fromkeys(cols))
 
 
