@@ -521,12 +521,6 @@ def read_fish_cells(
     if missing:
         why = " (needed for spatial patterns)" if missing[0] in ("x", "y") else ""
         raise InputError(f"{p}, line 1, column '{missing[0]}': required column is missing{why}")
-    if ("x" in df.columns) != ("y" in df.columns):
-        lone, other = ("x", "y") if "x" in df.columns else ("y", "x")
-        raise InputError(
-            f"{p}, line 1, column '{other}': column '{lone}' is given without '{other}' "
-            "(coordinates need both)"
-        )
     df = df[[c for c in props if c in df.columns]]
     df.index = pd.RangeIndex(1, len(df) + 1)
     for col in ("sample", "area"):
