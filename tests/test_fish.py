@@ -432,3 +432,116 @@ def test_patient_means_use_evaluable_biopsies_only() -> None:
     # an undetermined call is empty in the patient table, never 0
     s2 = s.assign(het_trial=["non-HET", NOT_EVALUABLE, F.UNDETERMINED])
     assert pd.isna(F.patient_fish_features(s2, sheet).loc[("P2", "pre"), "fish_het_trial"])
+
+
+def test_clustered_ith_is_called_across_areas_and_biopsies() -> None:
+    # S1: A1 all amplified (12/2: ratio 6, group 1), A2 not amplified (2/2: group 5)
+    amp, non = ([12] * 100, [2] * 100), ([2] * 100, [2] * 100)
+    # S2: two amplified areas; S3: one amplified area; S4: amplified + ISH-equivocal (5/3:
+    # ratio 1.67, mean 5.0 -> group 4 under ASCO/CAP 2013); S5: one area, not amplified
+    cells = pd.concat(
+        [
+            _cells("S1", "A1", *amp),
+            _cells("S1", "A2", *non),
+            _cells("S2", "A1", *amp),
+            _cells("S2", "A2", *amp),
+            _cells("S3", "A1", *amp),
+            _cells("S4", "A1", *amp),
+            _cells("S4", "A2", [5] * 100, [3] * 100),
+            _cells("S5", "A1", *non),
+        ],
+        ignore_index=True,
+    )
+    scores = F.score_cells(cells)
+    s = scores.samples.set_index("sample")
+    assert s["across_area_pattern"].to_dict() == {
+        "S1": "clustered",
+        "S2": "concordant",
+        "S3": "single area",
+        "S4": "undetermined (equivocal area)",
+        "S5": "single area",
+    }
+    # within-area patterns are reported beside it: S1's areas are homogeneous / HER2-negative
+    assert s.loc["S1", "area_patterns"] == "homogeneous;her2_negative"
+    assert s.loc["S1", "within_area_pattern"] == "her2_negative"
+    assert s.loc["S1", "spatial_pattern"] == "clustered"  # was her2_negative before issue 16
+    assert s.loc["S2", "spatial_pattern"] == "homogeneous"
+    # across the biopsies of one tumour: P1 = S3 (amplified) + S5 (not amplified)
+    sheet = pd.DataFrame(
+        {
+            "sample": ["S1", "S2", "S3", "S4", "S5"],
+            "patient": ["P0", "P2", "P1", "P3", "P1"],
+            "timepoint": "pre",
+        }
+    )
+    pf = F.patient_fish(scores.samples, sheet, areas=scores.areas).set_index("patient")
+    assert pf.loc["P1", "across_biopsy_pattern"] == "clustered"
+    assert pf.loc["P1", "across_area_pattern"] == "clustered"
+    assert pf.loc["P2", "across_biopsy_pattern"] == "single biopsy"
+    assert pf.loc["P0", "across_area_pattern"] == "clustered"
+
+
+def test_her2_low_spectrum_per_area_sample_and_patient() -> None:
+    # every area but the last is group 5 (2/2, not amplified): the IHC decides the category
+    def area(name: str, ihc: list[int], e: int = 2) -> pd.DataFrame:
+        return _cells("S1" if name < "A5" else "S2", name, [e] * 100, [2] * 100, ihc=ihc)
+
+    cells = pd.concat(
+        [
+            area("A1", [0] * 100),  # no staining: IHC 0 (null)
+            area("A2", [1] * 10 + [0] * 90),  # faint incomplete in exactly 10%: ultralow
+            area("A3", [1] * 11 + [0] * 89),  # > 10%: 1+ (HER2-low)
+            area("A4", [2] * 11 + [0] * 89),  # 2+, group 5: ISH-negative (HER2-low)
+            area("A5", [3] * 5 + [0] * 95),  # limited intense: 2+, ISH-negative (HER2-low)
+            area("A6", [3] * 11 + [0] * 89),  # 3+ with group 5: discordant
+            area("A7", [3] * 100, e=12),  # amplified, 3+: HER2-positive
+        ],
+        ignore_index=True,
+    )
+    scores = F.score_cells(cells, FishParams(spatial=False))
+    assert list(scores.areas["her2_ihc_category"]) == [
+        "IHC 0 (null)",
+        "IHC 0 (ultralow)",
+        "IHC 1+ (HER2-low)",
+        "IHC 2+ ISH-negative (HER2-low)",
+        "IHC 2+ ISH-negative (HER2-low)",
+        "IHC 3+ ISH-negative (discordant)",
+        "HER2-positive",
+    ]
+    # S1 pooled (A1-A4, 400 cells): 21 cells 1+ and 11 cells 2+, so 32 of 400 = 8% score >= 1+
+    # (not > 10%) and none 3+ -> score 0 with some staining -> ultralow
+    s = scores.samples.set_index("sample")
+    assert s.loc["S1", "ihc_score"] == 0 and s.loc["S1", "her2_ihc_category"] == "IHC 0 (ultralow)"
+    # S2 pooled (300 cells, A5-A7): ratio (200 + 200 + 1200) / 600 = 2.67, mean 5.33 -> group 1
+    assert (
+        s.loc["S2", "asco_cap_group"] == 1 and s.loc["S2", "her2_ihc_category"] == "HER2-positive"
+    )
+    sheet = pd.DataFrame({"sample": ["S1", "S2"], "patient": ["P1", "P1"], "timepoint": "pre"})
+    pf = F.patient_fish(scores.samples, sheet, areas=scores.areas).iloc[0]
+    assert pf["her2_ihc_category"] == "HER2-positive"  # the highest over the biopsies
+    assert pf["n_areas_ihc_0__null"] == 1 and pf["n_areas_ihc_0__ultralow"] == 1
+    assert pf["n_areas_ihc_2__ish_negative__her2_low"] == 2 and pf["n_areas_her2_positive"] == 1
+    spectrum = F.her2_spectrum(scores.areas, scores.samples, pf.to_frame().T)
+    spectrum = spectrum.set_index("her2_ihc_category")
+    assert spectrum["n_areas"].sum() == 7 and spectrum.loc["HER2-positive", "n_samples"] == 1
+    assert spectrum.loc["IHC 2+ ISH-negative (HER2-low)", "n_areas"] == 2
+    assert spectrum.loc["HER2-positive", "n_patients"] == 1 and spectrum["n_patients"].sum() == 1
+    no_ihc = F.score_cells(cells.drop(columns="ihc"), FishParams(spatial=False))
+    assert F.her2_spectrum(no_ihc.areas, no_ihc.samples, pf.to_frame().T).empty
+
+
+def test_gene_protein_concordance_fractions_and_ith_type() -> None:
+    # 40 classic (12/2, 3+), 30 amplified without protein (12/2, 1+), 20 protein without
+    # amplification (2/2, 3+), 10 negative (2/2, 0)
+    e = [12] * 70 + [2] * 30
+    ihc = [3] * 40 + [1] * 30 + [3] * 20 + [0] * 10
+    both = _cells("S1", "A1", e, [2] * 100, ihc=ihc)
+    # same, but 9 negative cells (9%, below ith_min_fraction 0.1) and 21 protein-only
+    ihc9 = [3] * 40 + [1] * 30 + [3] * 21 + [0] * 9
+    non = _cells("S2", "A1", e, [2] * 100, ihc=ihc9)
+    a = F.score_cells(pd.concat([both, non], ignore_index=True), FishParams(spatial=False)).areas
+    row = a.iloc[0]
+    assert (row["frac_classic"], row["frac_amp_no_protein"]) == (0.4, 0.3)
+    assert (row["frac_protein_no_amp"], row["frac_gpa_negative"]) == (0.2, 0.1)
+    # genetic (classic + 10% exactly HER2-negative cells) and non-genetic (amplified, no protein)
+    assert list(a["ith_type"]) == ["genetic+non_genetic", "non_genetic"]

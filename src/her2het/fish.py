@@ -710,6 +710,26 @@ def patient_fish(
     return out
 
 
+def her2_spectrum(
+    areas: pd.DataFrame, samples: pd.DataFrame, patients: pd.DataFrame
+) -> pd.DataFrame:
+    """Counts of the HER2 spectrum categories (:func:`her2_ihc_category`) at each level.
+
+    Columns: her2_ihc_category (:data:`HER2_IHC_ORDER`, then ``not evaluable``), n_areas,
+    n_samples (every area and sample, baseline and residual) and n_patients (baseline, the
+    highest category over evaluable biopsies). Empty (no rows) without per-cell IHC.
+    """
+    cols = ["her2_ihc_category", "n_areas", "n_samples", "n_patients"]
+    if "her2_ihc_category" not in areas:
+        return pd.DataFrame(columns=cols)
+    levels = [*HER2_IHC_ORDER, NOT_EVALUABLE]
+    out = pd.DataFrame({"her2_ihc_category": levels})
+    for col, table in (("n_areas", areas), ("n_samples", samples), ("n_patients", patients)):
+        counts = table["her2_ihc_category"].value_counts()
+        out[col] = counts.reindex(levels, fill_value=0).to_numpy()
+    return out
+
+
 #: FISH sample-score columns averaged per patient and timepoint (evaluable samples only)
 FISH_NUMERIC: dict[str, str] = {
     "ratio": "fish_ratio",
@@ -864,16 +884,18 @@ def score_fish_file(
 ) -> dict[str, pd.DataFrame]:
     """Read, validate and score a FISH table: every table the ``fish_score`` rule writes.
 
-    Keys: areas, samples, patients, pre_post, ratio_histogram, example_cells.
+    Keys: areas, samples, patients, pre_post, ratio_histogram, example_cells, her2_spectrum.
     """
     from her2het.sheets import read_fish_cells
 
     cells = read_fish_cells(cells_path, schema_path, samples["sample"], require_xy=params.spatial)
     scores = score_cells(cells, params)
+    per_patient = patient_fish(scores.samples, samples, patients, scores.areas)
     return {
         "areas": scores.areas,
         "samples": scores.samples,
-        "patients": patient_fish(scores.samples, samples, patients, scores.areas),
+        "patients": per_patient,
+        "her2_spectrum": her2_spectrum(scores.areas, scores.samples, per_patient),
         "pre_post": pre_post_fish(scores.samples, samples),
         "ratio_histogram": scores.ratio_histogram,
         "example_cells": example_cells(cells, scores.areas, params),

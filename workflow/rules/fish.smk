@@ -19,6 +19,11 @@ rule fish_score:
             category="2. ERBB2 FISH",
         ),
         pre_post="results/fish/pre_post.tsv",
+        her2_spectrum=report(
+            "results/fish/her2_spectrum.tsv",
+            caption="../report/fish_her2_spectrum.rst",
+            category="2. ERBB2 FISH",
+        ),
         ratio_histogram="results/fish/ratio_histogram.tsv",
         examples="results/fish/example_cells.tsv",
     log:
