@@ -5,43 +5,56 @@ optionally ``x``, ``y`` (micrometres) and ``ihc`` (0-3). Everything is computed 
 numpy group operations on integer codes; the only Python loop runs over areas (for the spatial
 statistic), never over cells.
 
-Definitions (all thresholds are :class:`FishParams` fields, set from the config):
+Definitions (all thresholds are :class:`FishParams` fields, set from the config; the table
+of definitions with their sources is ``docs/fish.md``):
 
 * **Cells counted**: cells with ``cep17 >= 1``. Cells with ``cep17 == 0`` have no defined ratio;
-  they are excluded and counted in ``n_excluded_cep17_zero``.
+  they are excluded and counted in ``n_excluded_cep17_zero``. An area or sample with fewer than
+  ``min_cells`` counted cells (default 20, the guideline's minimum), including one whose cells
+  all have CEP17 = 0, is ``not evaluable`` for every call, with ``not_evaluable_reason``.
 * **Area / sample ratio**: mean ERBB2 per cell / mean CEP17 per cell over the cells counted (the
   ratio of averages, as in the guideline), i.e. ``sum(erbb2) / sum(cep17)``.
 * **ASCO/CAP 2018 group** (dual-probe ISH), evaluated in exact integer arithmetic so that
   boundaries (ratio exactly 2.0; mean copies exactly 4.0 or 6.0) fall on the documented side:
   1: ratio >= 2 and mean >= 4; 2: ratio >= 2 and mean < 4; 3: ratio < 2 and mean >= 6;
   4: ratio < 2 and 4 <= mean < 6; 5: ratio < 2 and mean < 4.
-* **Result**: group 1 positive, group 5 negative. Groups 2-4 need concurrent IHC: with per-cell
-  IHC, the area's IHC score is the highest score *s* such that more than 10% of cells score
-  >= *s* (ASCO/CAP 2018 IHC rule), and group 2 or 4 is positive only with IHC 3+, group 3 only
-  with IHC 2+ or 3+. Without IHC the result is ``equivocal (IHC needed)``.
-* **Amplified cell** (configurable): ``erbb2 / cep17 >= cell_ratio`` or ``erbb2 >= cell_copies``
-  (default 2.0 and 6). **HER2-negative cell**: ratio < 2.0 and fewer than 4 ERBB2 copies.
+* **Result** (``guideline``, 2013 or 2018; :func:`asco_cap_result`): 2013 (in force during
+  the trial, 2014-2016) calls ratio >= 2.0 or mean >= 6.0 positive and needs IHC only for
+  group 4; 2018 needs IHC for groups 2-4 (the recount is taken to confirm the count). The
+  area's IHC score (:func:`ihc_area_score`) is the highest *s* with more than 10% of cells
+  scoring >= *s*; intense complete staining in at most 10% of cells scores 2+. Without IHC a
+  result that needs it is ``equivocal (IHC needed)``.
+* **Amplified cell** (``cell_rule``; :func:`amplified_cells`): default ``ratio_and_copies`` =
+  ratio >= 2.0 with >= 4 ERBB2 signals, or >= 6 signals; ``ratio_or_copies`` (the rule before
+  issue 16) calls 2/1 and 3/1 truncated nuclei amplified. **HER2-negative cell**: ratio < 2.0
+  and fewer than 4 ERBB2 copies.
 * **HET, trial definition** (NCT02326974): an area with more than 5% and less than 50% amplified
-  cells, or a HER2-negative area (ASCO/CAP result ``negative``). A sample is HET if any area is.
+  cells, or a HER2-negative area (result ``negative``); ``undetermined (IHC needed)`` when not
+  HET and the result waits for IHC. A sample is HET if any area is.
 * **HET, CAP 2009** (Vance et al. 2009): more than 5% and less than 50% of cells with a cell
-  ratio > 2.2, over all cells of the sample.
+  ratio > 2.2 (the per-cell criterion that source states), over all cells of the sample.
 * **HET, ASCO/CAP 2013**: a second population of >= 10% of cells with a different
-  amplification status (the minority of amplified vs non-amplified cells), which must contain at
-  least 20 cells to be counted separately; if it is >= 10% but has fewer than 20 cells the call
-  is ``not evaluable``.
-* Any area or sample with fewer than ``min_cells`` counted cells (default 20, the guideline's
-  minimum) is ``not evaluable`` for every call.
-* **Spatial pattern** of an area (needs x, y): ``homogeneous`` if at least
+  amplification status (the minority of amplified vs non-amplified cells, per ``cell_rule``),
+  which must contain at least 20 cells to be counted separately; if it is >= 10% but has fewer
+  than 20 cells the call is ``not evaluable``.
+* **Spatial pattern within an area** (needs x, y): ``homogeneous`` if at least
   ``homogeneous_min_fraction`` of cells are amplified, ``her2_negative`` if at most
   ``negative_max_fraction`` are; otherwise Moran's I of the amplified-cell indicator on the
   row-standardised k-nearest-neighbour graph (scipy ``cKDTree``) separates ``clustered``
-  (I >= ``clustered_min_morans_i``: amplified cells form contiguous regions) from spatially random
-  labels, which are ``scattered`` (fraction amplified < ``scattered_max_fraction``: isolated
-  amplified cells) or ``mosaic`` (diffuse intermingling).
-* **Genetic vs non-genetic ITH** (needs IHC): ``genetic`` when both amplified and non-amplified
-  populations are present (minority >= ``ith_min_fraction``); ``non_genetic`` when instead at
-  least ``ith_min_fraction`` of amplified cells lack protein overexpression (IHC 0/1+) while at
-  least as large a share of them are IHC 3+; else ``none``.
+  (I >= ``clustered_min_morans_i``: a contiguous amplified region inside the area) from
+  spatially random labels, which are ``scattered`` (fraction amplified <
+  ``scattered_max_fraction``: isolated amplified cells) or ``mosaic`` (diffuse intermingling).
+* **Clustered ITH across areas and biopsies** (:func:`across_area_pattern`; the review's
+  "two distinct areas with different HER2 gene amplification"): one area (or biopsy) ISH
+  amplified and another not. The sample's ``spatial_pattern`` is ``clustered`` then, else the
+  most heterogeneous within-area pattern (``within_area_pattern``).
+* **HER2 spectrum** (needs IHC; :func:`her2_ihc_category`): IHC 0 (null), IHC 0 (ultralow),
+  IHC 1+ and IHC 2+ ISH-negative (HER2-low), HER2-positive, per area, sample and patient.
+* **Gene-protein concordance per cell** (needs IHC): fractions of classic HER2+ cells
+  (amplified, IHC 3+), amplified without protein overexpression, protein overexpression
+  without amplification, and neither. **Genetic ITH**: classic and HER2-negative cells each
+  >= ``ith_min_fraction``; **non-genetic**: classic and amplified-without-protein cells each
+  >= ``ith_min_fraction`` (:func:`ith_type`).
 """
 
 from __future__ import annotations
