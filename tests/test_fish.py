@@ -545,3 +545,84 @@ def test_gene_protein_concordance_fractions_and_ith_type() -> None:
     assert (row["frac_protein_no_amp"], row["frac_gpa_negative"]) == (0.2, 0.1)
     # genetic (classic + 10% exactly HER2-negative cells) and non-genetic (amplified, no protein)
     assert list(a["ith_type"]) == ["genetic+non_genetic", "non_genetic"]
+
+
+def test_rna_vs_fish_and_biopsy_discordance() -> None:
+    sheet = pd.DataFrame(
+        {
+            "sample": ["A1", "A2", "B1", "B2", "C1", "C2", "D1", "D2", "E1"],
+            "patient": ["PA", "PA", "PB", "PB", "PC", "PC", "PD", "PD", "PE"],
+            "timepoint": ["pre"] * 9,
+        }
+    )
+    scores = pd.DataFrame(
+        {
+            "sample": ["A1", "A2", "B1", "B2", "C1", "C2", "D1", "D2", "E1"],
+            "evaluable": [True] * 8 + [True],
+            "ratio": [6.0, 1.0, 6.0, 5.0, 6.0, 6.0, 6.0, 1.2, 6.0],
+            "asco_cap_group": [1, 5, 1, 1, 1, 1, 1, 5, 1],
+            "ish_status": ["amplified", "not amplified"]
+            + ["amplified"] * 5
+            + ["not amplified", "amplified"],
+            "het_trial": ["non-HET", "HET", "non-HET", "non-HET", "non-HET", "HET"]
+            + ["non-HET", "HET", "non-HET"],
+        }
+    )
+    # PA: FISH discordant, ERBB2 VST 12.0 vs 11.5 (0.5 < 1): FISH only.
+    # PB: FISH concordant, VST 12.0 vs 11.0 (exactly 1.0 log2): RNA only.
+    # PC: trial call differs (HET vs non-HET) and VST 13 vs 10: both.
+    # PD: FISH discordant, but only one biopsy has RNA -> RNA unknown -> no category.
+    # PE: one biopsy -> nothing known.
+    vst = pd.Series(
+        [12.0, 11.5, 12.0, 11.0, 13.0, 10.0, 12.0, 11.0],
+        index=["A1", "A2", "B1", "B2", "C1", "C2", "D1", "E1"],
+    )
+    per = F.rna_vs_fish(scores, vst, sheet)
+    assert len(per) == 9 and np.isnan(per.set_index("sample").loc["D2", "erbb2_vst"])
+    assert per.set_index("sample").loc["A2", "ratio"] == 1.0
+    d = F.biopsy_discordance(per, rna_log2=1.0).set_index("patient")
+    assert d.loc["PA", "biopsy_discordance"] == "FISH only"
+    assert d.loc["PB", "biopsy_discordance"] == "RNA only" and d.loc["PB", "erbb2_vst_range"] == 1.0
+    assert d.loc["PC", "biopsy_discordance"] == "both"
+    assert d.loc["PD", "fish_discordant"] == 1 and pd.isna(d.loc["PD", "rna_discordant"])
+    assert pd.isna(d.loc["PD", "biopsy_discordance"]) and pd.isna(d.loc["PE", "fish_discordant"])
+    # a slightly larger threshold makes PB concordant by RNA
+    assert (
+        F.biopsy_discordance(per, rna_log2=1.01).set_index("patient").loc["PB", "rna_discordant"]
+        == 0
+    )
+    # the patient table carries both flags on the baseline row
+    full = scores.assign(mean_erbb2=8.0, pct_amplified=90.0, het_cap2009="non-HET")
+    full["het_asco2013"] = "non-HET"
+    feats = F.patient_fish_features(full, sheet, d.reset_index())
+    assert feats.loc[("PA", "pre"), "biopsies_discordant_fish"] == 1
+    assert feats.loc[("PB", "pre"), "biopsies_discordant_rna"] == 1
+    assert pd.isna(feats.loc[("PE", "pre"), "biopsies_discordant_fish"])
+
+
+def test_biopsy_discordance_enters_the_association_table() -> None:
+    from her2het import outcome
+
+    n = 8
+    pts = [f"P{i}" for i in range(n)]
+    patients = pd.DataFrame({"patient": pts, "pCR": [1, 1, 1, 1, 0, 0, 0, 0], "HET": [0] * n})
+    sheet = pd.DataFrame(
+        {"sample": [f"{p}_B{b}" for p in pts for b in (1, 2)], "patient": np.repeat(pts, 2)}
+    ).assign(timepoint="pre")
+    fish = pd.DataFrame({"sample": sheet["sample"], "evaluable": True, "ratio": 6.0})
+    fish = fish.assign(mean_erbb2=12.0, pct_amplified=95.0, het_trial="non-HET")
+    fish = fish.assign(het_cap2009="non-HET", het_asco2013="non-HET")
+    # discordant by FISH: the four patients without pCR; by RNA: P0 and P4
+    disc = pd.DataFrame({"patient": pts, "fish_discordant": [0, 0, 0, 0, 1, 1, 1, 1]}).assign(
+        rna_discordant=[1, 0, 0, 0, 1, 0, 0, 0]
+    )
+    table = outcome.patient_table(patients, sheet, fish=fish, fish_discordance=disc)
+    assert list(table["biopsies_discordant_fish"]) == [0, 0, 0, 0, 1, 1, 1, 1]
+    feats = outcome.feature_columns(table, list(patients.columns))
+    assert "biopsies_discordant_fish" not in feats and "fish_n_evaluable" not in feats
+    a = outcome.associations(table, feats, n_resamples=99)
+    rows = a[a["family"] == "biopsy discordance vs pCR"].set_index("feature")
+    # 2 x 2 table [[0, 4], [4, 0]] (discordant: 0 pCR / 4; concordant: 4 pCR / 0): p = 2/70
+    assert rows.loc["biopsies_discordant_fish", "pvalue"] == pytest.approx(2 / 70, rel=1e-3)
+    assert rows.loc["biopsies_discordant_fish", "median_a"] == 0.0
+    assert rows.loc["biopsies_discordant_rna", "n_a"] == 2

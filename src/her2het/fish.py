@@ -99,6 +99,7 @@ class FishParams:
     negative_max_fraction: float = 0.05
     scattered_max_fraction: float = 0.2
     ith_min_fraction: float = 0.1
+    rna_discordance_log2: float = 1.0
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any]) -> FishParams:
@@ -757,7 +758,16 @@ FISH_HET: dict[str, str] = {
 }
 
 
-def patient_fish_features(fish: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+#: Biopsy-discordance columns of the patient table (baseline rows; 1 / 0 / empty)
+FISH_DISCORDANCE: dict[str, str] = {
+    "fish_discordant": "biopsies_discordant_fish",
+    "rna_discordant": "biopsies_discordant_rna",
+}
+
+
+def patient_fish_features(
+    fish: pd.DataFrame, meta: pd.DataFrame, discordance: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """FISH columns of the patient table, indexed by (patient, timepoint).
 
     * ``fish_n_evaluable`` - evaluable FISH samples of the timepoint; only these enter
@@ -769,10 +779,18 @@ def patient_fish_features(fish: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFram
 
     Parameters
     ----------
+    * ``biopsies_discordant_fish``, ``biopsies_discordant_rna`` - on baseline rows, from
+      ``discordance`` (:func:`biopsy_discordance`): 1 when the baseline biopsies disagree by
+      FISH / by ERBB2 mRNA, 0 when they agree, empty with fewer than two biopsies.
+
+    Parameters
+    ----------
     fish
         FISH sample scores (``fish/samples.tsv``).
     meta
         ``sample``, ``patient``, ``timepoint`` (strings).
+    discordance
+        The per-patient table of :func:`biopsy_discordance` (``fish/biopsy_discordance.tsv``).
     """
     f = fish.astype({"sample": str}).merge(meta, on="sample")
     keys = ["patient", "timepoint"]
@@ -783,6 +801,10 @@ def patient_fish_features(fish: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFram
     codes = het.apply(lambda c: c.map({"HET": 1.0, "non-HET": 0.0})).rename(columns=FISH_HET)
     out = out.join(codes, how="outer")
     out["fish_n_evaluable"] = out["fish_n_evaluable"].fillna(0).astype(int)
+    if discordance is not None:
+        d = discordance.astype({"patient": str}).set_index("patient")[list(FISH_DISCORDANCE)]
+        d.index = pd.MultiIndex.from_arrays([d.index, ["pre"] * len(d)], names=keys)
+        out = out.join(d.rename(columns=FISH_DISCORDANCE).astype("float"), how="left")
     return out
 
 
@@ -825,6 +847,90 @@ def pre_post_fish(sample_scores: pd.DataFrame, sample_sheet: pd.DataFrame) -> pd
     )
     out["het_change"] = change
     return out.reset_index()
+
+
+def rna_vs_fish(
+    sample_scores: pd.DataFrame, erbb2_vst: pd.Series, sample_sheet: pd.DataFrame
+) -> pd.DataFrame:
+    """Per biopsy: ERBB2 mRNA (VST) beside the FISH ratio, ASCO/CAP group and calls.
+
+    One row per sample with FISH or RNA (the other side empty when missing). Columns: sample,
+    patient, timepoint, erbb2_vst, evaluable (FISH), ratio, mean_erbb2, pct_amplified,
+    asco_cap_group, ish_status, het_trial.
+    """
+    meta = sample_sheet[["sample", "patient", "timepoint"]].astype(str)
+    cols = ["ratio", "mean_erbb2", "pct_amplified", "asco_cap_group", "ish_status", "het_trial"]
+    fish = sample_scores.astype({"sample": str}).set_index("sample")
+    fish = fish.assign(evaluable=_evaluable(fish).to_numpy())[
+        ["evaluable", *[c for c in cols if c in fish]]
+    ]
+    rna = erbb2_vst.rename("erbb2_vst").round(5)
+    rna.index = rna.index.astype(str)
+    both = pd.concat([rna, fish], axis=1, join="outer")
+    out = meta.merge(both, left_on="sample", right_index=True, how="inner")
+    return out.sort_values(["patient", "timepoint", "sample"], kind="stable").reset_index(drop=True)
+
+
+def _discordant(values: pd.Series) -> bool:
+    v = set(values.dropna())
+    return bool({"amplified", "not amplified"} <= v or {"HET", "non-HET"} <= v)
+
+
+def biopsy_discordance(per_biopsy: pd.DataFrame, rna_log2: float = 1.0) -> pd.DataFrame:
+    """Per patient: do the baseline biopsies disagree by FISH, by RNA, or both?
+
+    * ``fish_discordant``: among evaluable FISH biopsies, one is HET and another non-HET (trial
+      call) or one is ISH-amplified and another not amplified; empty with fewer than two.
+    * ``rna_discordant``: the ERBB2 VST of the baseline biopsies spans at least ``rna_log2``
+      (log2 units; exactly ``rna_log2`` is discordant); empty with fewer than two.
+    * ``biopsy_discordance``: ``none``, ``FISH only``, ``RNA only`` or ``both``; empty unless
+      both are known.
+
+    Columns: patient, n_fish_biopsies, n_rna_biopsies, erbb2_vst_range, fish_discordant,
+    rna_discordant, biopsy_discordance.
+    """
+    pre = per_biopsy[per_biopsy["timepoint"] == "pre"]
+    fish = pre[pre["evaluable"].fillna(False).astype(bool)]
+    rna = pre[pre["erbb2_vst"].notna()]
+    out = pd.DataFrame(index=pd.Index(sorted(set(pre["patient"])), name="patient"))
+    out["n_fish_biopsies"] = fish.groupby("patient").size().reindex(out.index).fillna(0)
+    out["n_rna_biopsies"] = rna.groupby("patient").size().reindex(out.index).fillna(0)
+    out = out.astype(int)
+    g = rna.groupby("patient")["erbb2_vst"]
+    out["erbb2_vst_range"] = (g.max() - g.min()).reindex(out.index).round(5)
+    status = pd.concat([fish["ish_status"], fish["het_trial"]]).groupby(
+        pd.concat([fish["patient"], fish["patient"]])
+    )
+    f = status.agg(_discordant).reindex(out.index).astype("boolean")
+    f[out["n_fish_biopsies"] < 2] = pd.NA
+    r = (out["erbb2_vst_range"] >= rna_log2).astype("boolean")
+    r[out["n_rna_biopsies"] < 2] = pd.NA
+    out["fish_discordant"] = f.astype("Int64")
+    out["rna_discordant"] = r.astype("Int64")
+    label = {(0, 0): "none", (1, 0): "FISH only", (0, 1): "RNA only", (1, 1): "both"}
+    known = f.notna() & r.notna()
+    out["biopsy_discordance"] = pd.Series(pd.NA, index=out.index, dtype=object)
+    out.loc[known, "biopsy_discordance"] = [
+        label[(int(a), int(b))] for a, b in zip(f[known], r[known], strict=True)
+    ]
+    return out.reset_index()
+
+
+def fish_rna_file(
+    samples_path: str, expression_path: str, sheet: pd.DataFrame, rna_log2: float
+) -> dict[str, pd.DataFrame]:
+    """:func:`rna_vs_fish` and :func:`biopsy_discordance` from the workflow's files."""
+    import anndata as ad
+
+    scores = pd.read_csv(samples_path, sep="\t", dtype={"sample": str})
+    adata = ad.read_h5ad(expression_path)
+    if "ERBB2" in adata.var_names:
+        x = np.asarray(adata.layers["vst"][:, adata.var_names.get_loc("ERBB2")]).ravel()
+        vst = pd.Series(x, index=adata.obs_names.astype(str))
+    else:
+        vst = pd.Series(dtype=float)
+    per_biopsy = rna_vs_fish(scores, vst, sheet)
+    return {"per_biopsy": per_biopsy, "patients": biopsy_discordance(per_biopsy, rna_log2)}
 
 
 def pattern_confusion(areas: pd.DataFrame, truth: pd.DataFrame) -> tuple[pd.DataFrame, float]:

@@ -446,6 +446,7 @@ def patient_table_inputs(wildcards=None):
         inputs["subtypes"] = "results/subtypes/patients.tsv"
     if HAS_FISH:
         inputs["fish"] = "results/fish/samples.tsv"
+        inputs["fish_discordance"] = "results/fish/biopsy_discordance.tsv"
     return inputs
 
 

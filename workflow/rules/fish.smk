@@ -43,6 +43,34 @@ rule fish_score:
         "../scripts/fish_score.py"
 
 
+rule fish_rna_concordance:
+    input:
+        samples="results/fish/samples.tsv",
+        expression="results/expression/expression.h5ad",
+        sheet=sheet_inputs()["samples"],
+    output:
+        per_biopsy="results/fish/rna_vs_fish.tsv",
+        patients=report(
+            "results/fish/biopsy_discordance.tsv",
+            caption="../report/fish_biopsy_discordance.rst",
+            category="2. ERBB2 FISH",
+        ),
+    log:
+        "results/logs/fish_rna_concordance.log",
+    benchmark:
+        "results/benchmarks/fish_rna_concordance.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input, attempt: max(1000, int(4 * input.size_mb)) * attempt,
+        runtime=5,
+    params:
+        rna_log2=config["fish"]["rna_discordance_log2"],
+    script:
+        "../scripts/fish_rna_concordance.py"
+
+
 rule fish_validate_patterns:
     input:
         areas="results/fish/areas.tsv",
