@@ -626,3 +626,14 @@ def test_biopsy_discordance_enters_the_association_table() -> None:
     assert rows.loc["biopsies_discordant_fish", "pvalue"] == pytest.approx(2 / 70, rel=1e-3)
     assert rows.loc["biopsies_discordant_fish", "median_a"] == 0.0
     assert rows.loc["biopsies_discordant_rna", "n_a"] == 2
+
+
+def test_protein_threshold_of_the_gene_protein_fractions() -> None:
+    # 50 amplified cells at IHC 2+, 50 at 3+: with protein_min_ihc 2 all are classic; with 3
+    # half are amplified without protein (and the area becomes non-genetic ITH)
+    cells = _cells("S1", "A1", [12] * 100, [2] * 100, ihc=[2] * 50 + [3] * 50)
+    two = F.score_cells(cells, FishParams(spatial=False)).areas.iloc[0]
+    three = F.score_cells(cells, FishParams(spatial=False, protein_min_ihc=3)).areas.iloc[0]
+    assert (two["frac_classic"], two["frac_amp_no_protein"], two["ith_type"]) == (1.0, 0.0, "none")
+    assert (three["frac_classic"], three["frac_amp_no_protein"]) == (0.5, 0.5)
+    assert three["ith_type"] == "non_genetic"

@@ -51,8 +51,11 @@ of definitions with their sources is ``docs/fish.md``):
 * **HER2 spectrum** (needs IHC; :func:`her2_ihc_category`): IHC 0 (null), IHC 0 (ultralow),
   IHC 1+ and IHC 2+ ISH-negative (HER2-low), HER2-positive, per area, sample and patient.
 * **Gene-protein concordance per cell** (needs IHC): fractions of classic HER2+ cells
-  (amplified, IHC 3+), amplified without protein overexpression, protein overexpression
-  without amplification, and neither. **Genetic ITH**: classic and HER2-negative cells each
+  (amplified with protein, per-cell IHC >= ``protein_min_ihc``), amplified without protein,
+  protein without amplification, and neither. ``protein_min_ihc`` 2 (default): complete
+  membrane staining of any intensity counts as protein, so "amplified without protein" is
+  IHC 0/1+ (the threshold the non-genetic ITH call used before issue 16); 3: only intense
+  complete staining counts. **Genetic ITH**: classic and HER2-negative cells each
   >= ``ith_min_fraction``; **non-genetic**: classic and amplified-without-protein cells each
   >= ``ith_min_fraction`` (:func:`ith_type`).
 """
@@ -99,6 +102,7 @@ class FishParams:
     negative_max_fraction: float = 0.05
     scattered_max_fraction: float = 0.2
     ith_min_fraction: float = 0.1
+    protein_min_ihc: int = 2
     rna_discordance_log2: float = 1.0
 
     @classmethod
@@ -360,7 +364,7 @@ def _group_stats(
         stats["ihc_counts"] = np.stack(
             [_count(codes, ihc == s, n_groups) for s in range(4)], axis=1
         )
-        protein = ihc >= 3  # protein overexpression: intense complete membrane staining
+        protein = ihc >= params.protein_min_ihc  # the cell expresses HER2 protein
         stats["n_classic"] = _count(codes, amp & protein, n_groups)
         stats["n_amp_no_protein"] = _count(codes, amp & ~protein, n_groups)
         stats["n_protein_no_amp"] = _count(codes, ~amp & protein, n_groups)
@@ -410,8 +414,8 @@ HER2_IHC_ORDER = (
 def ith_type(fractions: dict[str, np.ndarray], min_fraction: float) -> np.ndarray:
     """Genetic vs non-genetic ITH from the gene-protein fractions of an area (HER2-ITH review).
 
-    Genetic: classic HER2+ cells (amplified, IHC 3+) beside HER2-negative cells (neither
-    amplified nor 3+), each at least ``min_fraction`` of the cells. Non-genetic: classic
+    Genetic: classic HER2+ cells (amplified, with protein) beside HER2-negative cells (neither
+    amplified nor expressing protein), each at least ``min_fraction`` of the cells. Non-genetic: classic
     cells beside amplified cells without protein overexpression, each at least
     ``min_fraction``. Both -> ``genetic+non_genetic``; neither -> ``none``.
     """
