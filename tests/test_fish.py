@@ -227,7 +227,7 @@ def test_score_cells_matches_direct_computation() -> None:
     c = simulate_cohort("tiny", 3)
     cells = c.fish_cells
     areas = F.score_cells(cells).areas.set_index(["sample", "area"])
-    amp = (cells.erbb2 >= 2 * cells.cep17) | (cells.erbb2 >= 6)
+    amp = ((cells.erbb2 >= 2 * cells.cep17) & (cells.erbb2 >= 4)) | (cells.erbb2 >= 6)
     g = cells.assign(amp=amp).groupby(["sample", "area"])
     direct = pd.DataFrame(
         {
@@ -637,3 +637,27 @@ def test_protein_threshold_of_the_gene_protein_fractions() -> None:
     assert (two["frac_classic"], two["frac_amp_no_protein"], two["ith_type"]) == (1.0, 0.0, "none")
     assert (three["frac_classic"], three["frac_amp_no_protein"]) == (0.5, 0.5)
     assert three["ith_type"] == "non_genetic"
+
+
+def test_simulator_plants_issue_16_cases_and_they_are_recovered() -> None:
+    c = simulate_cohort("small", 2024)
+    truth, cells = c.truth_fish_areas, c.fish_cells
+    # truncation artefacts: exactly the planted number of 2/1 nuclei in those areas
+    t = truth[truth["truncated_cells"] > 0].iloc[0]
+    area = cells[(cells["sample"] == t["sample"]) & (cells["area"] == t["area"])]
+    assert ((area["erbb2"] == 2) & (area["cep17"] == 1)).sum() >= t["truncated_cells"] > 0
+    assert set(truth.loc[truth["truncated_cells"] > 0, "pattern"]) == {"her2_negative"}
+    scores = F.score_cells(cells)
+    rec = F.planted_recovery(scores.areas, scores.samples, truth)
+    print("\nplanted-case recovery (small demo, SIMULATED):\n", rec.to_string())
+    assert set(rec["check"]) == {
+        "spatial pattern",
+        "two-area clustered",
+        "truncation artefacts",
+        "HER2 spectrum",
+    }
+    assert (rec["recovery"] == 1.0).all() and (rec["n"] > 0).all()
+    # the same truncated areas under the old per-cell rule: counted, so not recovered
+    old = F.score_cells(cells, FishParams(cell_rule="ratio_or_copies"))
+    rec_old = F.planted_recovery(old.areas, old.samples, truth).set_index("check")
+    assert rec_old.loc["truncation artefacts", "recovery"] == 0.0

@@ -951,6 +951,76 @@ def pattern_confusion(areas: pd.DataFrame, truth: pd.DataFrame) -> tuple[pd.Data
     return cm, accuracy
 
 
+def _recovery_rows(
+    check: str, planted: pd.Series, expected: pd.Series, called: pd.Series
+) -> list[dict[str, Any]]:
+    rows = []
+    for cls in dict.fromkeys(planted):
+        m = (planted == cls).to_numpy()
+        hit = int((called[m].to_numpy() == expected[m].to_numpy()).sum())
+        rows.append(
+            {
+                "check": check,
+                "planted": cls,
+                "expected_call": ";".join(sorted(set(expected[m]))),
+                "n": int(m.sum()),
+                "n_recovered": hit,
+                "recovery": round(hit / m.sum(), 4),
+                "called_as": ";".join(
+                    f"{k}:{v}" for k, v in called[m].value_counts().sort_index().items()
+                ),
+            }
+        )
+    return rows
+
+
+def planted_recovery(
+    areas: pd.DataFrame, samples: pd.DataFrame, truth: pd.DataFrame
+) -> pd.DataFrame:
+    """Per-class recovery of what the demo simulator planted (SIMULATED data only).
+
+    One row per planted class: ``spatial pattern`` (per area, the planted pattern), ``two-area
+    clustered`` (per sample: a homogeneous and a HER2-negative area -> across-area
+    ``clustered``; only homogeneous areas -> ``concordant``), ``truncation artefacts`` (areas
+    with planted 2/1 nuclei: recovered when the called % amplified equals the planted
+    fraction, i.e. no truncated nucleus was counted) and ``HER2 spectrum`` (planted IHC case ->
+    :func:`her2_ihc_category`). Columns: check, planted, expected_call, n, n_recovered,
+    recovery, called_as (counts of each call).
+    """
+    m = areas.merge(truth, on=["sample", "area"], validate="one_to_one")
+    rows: list[dict[str, Any]] = []
+    if "spatial_pattern" in m:
+        rows += _recovery_rows("spatial pattern", m["pattern"], m["pattern"], m["spatial_pattern"])
+    kinds = truth.groupby("sample")["pattern"].agg(lambda p: frozenset(p))
+    two = kinds[
+        kinds.isin([frozenset({"homogeneous", "her2_negative"}), frozenset({"homogeneous"})])
+    ]
+    if len(two):
+        planted = two.map(lambda k: "clustered" if len(k) == 2 else "concordant")
+        called = samples.set_index("sample")["across_area_pattern"].reindex(planted.index)
+        rows += _recovery_rows("two-area clustered", planted, planted, called)
+    if "truncated_cells" in m:
+        t = m[m["truncated_cells"] > 0]
+        if len(t):
+            same = (t["pct_amplified"] / 100).round(4) == t["fraction_amplified"].round(4)
+            ok = pd.Series(np.where(same, "not counted", "counted"), index=t.index)
+            label = pd.Series("2/1 nuclei", index=t.index)
+            rows += _recovery_rows(
+                "truncation artefacts", label, pd.Series("not counted", index=t.index), ok
+            )
+    if "planted_ihc" in m and "her2_ihc_category" in m:
+        h = m[m["planted_ihc"].fillna("").astype(str) != ""]
+        if len(h):
+            from her2het.simulate import PLANTED_IHC
+
+            expected = h["planted_ihc"].map(PLANTED_IHC)
+            rows += _recovery_rows(
+                "HER2 spectrum", h["planted_ihc"], expected, h["her2_ihc_category"]
+            )
+    cols = ["check", "planted", "expected_call", "n", "n_recovered", "recovery", "called_as"]
+    return pd.DataFrame(rows, columns=cols)
+
+
 def example_cells(
     cells: pd.DataFrame, areas: pd.DataFrame, params: FishParams = FishParams()
 ) -> pd.DataFrame:

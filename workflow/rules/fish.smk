@@ -74,11 +74,17 @@ rule fish_rna_concordance:
 rule fish_validate_patterns:
     input:
         areas="results/fish/areas.tsv",
+        samples="results/fish/samples.tsv",
         truth="results/demo/truth/fish_areas.tsv",
     output:
         confusion=report(
             "results/fish/pattern_validation.tsv",
             caption="../report/fish_pattern_validation.rst",
+            category="2. ERBB2 FISH",
+        ),
+        recovery=report(
+            "results/fish/planted_recovery.tsv",
+            caption="../report/fish_planted_recovery.rst",
             category="2. ERBB2 FISH",
         ),
     log:
