@@ -661,3 +661,21 @@ def test_simulator_plants_issue_16_cases_and_they_are_recovered() -> None:
     old = F.score_cells(cells, FishParams(cell_rule="ratio_or_copies"))
     rec_old = F.planted_recovery(old.areas, old.samples, truth).set_index("check")
     assert rec_old.loc["truncation artefacts", "recovery"] == 0.0
+
+
+def test_rna_figure_reports_spearman_on_evaluable_biopsies() -> None:
+    from her2het.plots import plot_fish_rna
+
+    per = pd.DataFrame(
+        {
+            "erbb2_vst": [8.0, 9.0, 10.0, 11.0, 12.0, np.nan],
+            "evaluable": [True, True, True, True, False, True],
+            "ratio": [1.0, 2.0, 4.0, 3.0, 9.0, 5.0],
+            "asco_cap_group": [5, 1, 1, 1, 0, 1],
+            "ish_status": ["not amplified"] + ["amplified"] * 3 + [NOT_EVALUABLE, "amplified"],
+        }
+    )
+    fig = plot_fish_rna(per, data_source="SIMULATED test")
+    # 4 biopsies with RNA and evaluable FISH: ranks (1, 2, 4, 3) vs (1, 2, 3, 4) -> rho 0.8
+    assert fig.axes[0].get_title() == "4 biopsies, Spearman rho = 0.80"
+    assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == ["group 1", "group 5"]

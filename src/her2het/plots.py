@@ -291,3 +291,46 @@ def plot_fish_pre_post(pre_post: pd.DataFrame, *, data_source: str) -> plt.Figur
     axes[2].set_title("trial HET call, pre → post", fontsize=6)
     _data_note(fig, data_source)
     return fig
+
+
+ISH_COLOURS = {"amplified": "#d7301f", "equivocal": "#fdae61", "not amplified": "#4575b4"}
+
+
+def plot_fish_rna(per_biopsy: pd.DataFrame, *, data_source: str) -> plt.Figure:
+    """ERBB2 mRNA (VST) against the FISH ratio (left) and the ASCO/CAP group (right).
+
+    Input: ``fish/rna_vs_fish.tsv``; biopsies with both an ERBB2 VST and an evaluable FISH
+    score. Points are coloured by ISH status; the title gives Spearman's rho.
+    """
+    from scipy import stats
+
+    d = per_biopsy[per_biopsy["erbb2_vst"].notna()]
+    d = d[d["evaluable"].astype(str).str.lower().isin(["true", "1"])]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(COLUMN_WIDTH_IN * 2, 2.3), layout="constrained")
+    colours = [ISH_COLOURS.get(s, "0.6") for s in d["ish_status"]]
+    ax1.scatter(d["ratio"], d["erbb2_vst"], s=6, c=colours, lw=0)
+    ax1.axvline(2.0, color="0.5", lw=0.6, ls="--")
+    ax1.set_xlabel("FISH ERBB2/CEP17 ratio")
+    ax1.set_ylabel("ERBB2 mRNA (VST)")
+    rho = stats.spearmanr(d["ratio"], d["erbb2_vst"])[0] if len(d) > 2 else float("nan")
+    ax1.set_title(f"{len(d)} biopsies, Spearman rho = {rho:.2f}", fontsize=6)
+    groups = [g for g in range(1, 6) if (d["asco_cap_group"] == g).any()]
+    ax2.boxplot(
+        [d.loc[d["asco_cap_group"] == g, "erbb2_vst"] for g in groups],
+        positions=range(len(groups)),
+        widths=0.5,
+        showfliers=False,
+    )
+    for i, g in enumerate(groups):
+        y = d.loc[d["asco_cap_group"] == g, "erbb2_vst"].to_numpy()
+        ax2.scatter(np.full(len(y), i), y, s=4, color="0.3", lw=0, alpha=0.6)
+    ax2.set_xticks(range(len(groups)), [f"group {g}" for g in groups])
+    ax2.set_ylabel("ERBB2 mRNA (VST)")
+    ax2.set_title("by ASCO/CAP ISH group", fontsize=6)
+    handles = [
+        matplotlib.lines.Line2D([], [], marker="o", ls="", color=c, label=k, markersize=3)
+        for k, c in ISH_COLOURS.items()
+    ]
+    ax1.legend(handles=handles, title="ISH", fontsize=5, title_fontsize=5, frameon=False)
+    _data_note(fig, data_source)
+    return fig

@@ -508,7 +508,7 @@ def outcome_targets():
     return targets
 
 
-FISH_FIGURES = ["ratio_distributions", "het_prevalence", "pre_post"] + (
+FISH_FIGURES = ["ratio_distributions", "het_prevalence", "pre_post", "rna"] + (
     ["spatial_patterns"] if config["fish"]["spatial_pattern"]["enabled"] else []
 )
 

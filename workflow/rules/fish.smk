@@ -210,3 +210,30 @@ rule plot_fish_pre_post:
         dpi=figure_dpi("fish_pre_post"),
     script:
         "../scripts/plot_fish_pre_post.py"
+
+
+rule plot_fish_rna:
+    input:
+        per_biopsy="results/fish/rna_vs_fish.tsv",
+    output:
+        png=report(
+            "results/figures/fish_rna.png",
+            caption="../report/fish_rna.rst",
+            category="2. ERBB2 FISH",
+        ),
+        pdf="results/figures/fish_rna.pdf",
+    log:
+        "results/logs/plot_fish_rna.log",
+    benchmark:
+        "results/benchmarks/plot_fish_rna.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        data_source=data_source(),
+        dpi=figure_dpi("fish_rna"),
+    script:
+        "../scripts/plot_fish_rna.py"
