@@ -342,6 +342,10 @@ def test_limited_intense_ihc_is_2plus_and_not_a_negative_area_by_itself() -> Non
     assert a["asco_cap_group"] == 3 and a["ihc_score"] == 2
     assert a["asco_cap_result"] == "positive" and a["het_trial"] == "non-HET"
     assert a["pct_ihc3"] == 8.0
+    # group 3 with IHC 2+ is the 2018 recount case (flagged); 2013 has no recount step
+    assert a["recount_2018"]
+    a13 = F.score_cells(cells, FishParams(spatial=False, guideline=2013)).areas.iloc[0]
+    assert not a13["recount_2018"] and a13["asco_cap_result"] == "positive"
 
 
 def test_missing_ihc_is_undetermined_not_non_het() -> None:

@@ -470,6 +470,9 @@ def _calls(
     if ihc is not None:
         counts = stats["ihc_counts"]
         out["ihc_score"] = np.where(ok, ihc, -1)
+        # ASCO/CAP 2018: groups 2-4 with IHC 2+ are recounted by a blinded observer; the
+        # result above takes the recount to confirm the group (the table is the count)
+        out["recount_2018"] = (params.guideline == 2018) & np.isin(group, (2, 3, 4)) & (ihc == 2)
         out["pct_ihc3"] = 100 * counts[:, 3] / safe_n
         out["her2_ihc_category"] = her2_ihc_category(ihc, counts[:, 1:].sum(axis=1), result)
         fractions = {k: stats[f"n_{k}"] / safe_n for k in GPA_CLASSES}
