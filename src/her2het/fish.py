@@ -76,6 +76,7 @@ EQUIVOCAL = "equivocal"
 CELL_RULES = ("ratio_and_copies", "ratio_or_copies")
 GUIDELINES = (2013, 2018)
 PATTERN_ORDER = ("homogeneous", "her2_negative", "scattered", "mosaic", "clustered")
+#: ASCO/CAP 2018 reading of each ISH group before the IHC work-up (see :func:`asco_cap_result`)
 RESULTS = {
     1: "positive",
     2: "negative unless IHC 3+",
