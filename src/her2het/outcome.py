@@ -15,9 +15,13 @@ of the patient sheet, ``post`` for patients with a residual-tumour sample):
 * one column per configured gene (mean VST of the samples, e.g. ``ERBB2``);
 * one column per gene set (mean score of one scoring method, e.g. ``ERBB_SIGNALLING``);
 * ``subtype`` - the patient's baseline call (``subtype_pre``) or residual call;
-* ``fish_ratio``, ``fish_mean_erbb2``, ``fish_pct_amplified`` (means over the timepoint's
-  FISH samples) and ``fish_het_trial``, ``fish_het_cap2009``, ``fish_het_asco2013`` (1 if any
-  sample is HET by that definition, 0 if none, empty if none evaluable), when FISH was scored.
+* ``fish_n_evaluable``, ``fish_ratio``, ``fish_mean_erbb2``, ``fish_pct_amplified`` (means over
+  the timepoint's *evaluable* FISH samples, their number first) and ``fish_het_trial``,
+  ``fish_het_cap2009``, ``fish_het_asco2013`` (1 if any sample is HET by that definition, 0 if
+  none, empty if none evaluable or a call needs IHC), when FISH was scored
+  (:func:`her2het.fish.patient_fish_features`); ``biopsies_discordant_fish`` and
+  ``biopsies_discordant_rna`` on baseline rows (the biopsies disagree by FISH / by ERBB2 mRNA;
+  tested against pCR in :func:`associations`).
 """
 
 from __future__ import annotations
@@ -29,18 +33,8 @@ import pandas as pd
 from scipy import stats
 
 from her2het.cohort import GROUP_ORDER, baseline_rows, ordered_groups, patient_groups
+from her2het.fish import FISH_DISCORDANCE, FISH_HET, FISH_NUMERIC, patient_fish_features
 from her2het.scores import compare_groups, compare_pre_post, round_significant
-
-FISH_NUMERIC: dict[str, str] = {
-    "ratio": "fish_ratio",
-    "mean_erbb2": "fish_mean_erbb2",
-    "pct_amplified": "fish_pct_amplified",
-}
-FISH_HET: dict[str, str] = {
-    "het_trial": "fish_het_trial",
-    "het_cap2009": "fish_het_cap2009",
-    "het_asco2013": "fish_het_asco2013",
-}
 
 ASSOCIATION_COLUMNS: tuple[str, ...] = (
     "family", "feature", "test", "group_a", "group_b", "n_a", "n_b", "median_a", "median_b",
@@ -56,13 +50,6 @@ def _mean_by_patient(values: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     return df.groupby(["patient", "timepoint"], sort=True).mean()
 
 
-def _any_het(calls: pd.Series) -> float:
-    ok = calls[calls.isin(["HET", "non-HET"])]
-    if ok.empty:
-        return np.nan
-    return float((ok == "HET").any())
-
-
 def patient_table(
     patients: pd.DataFrame,
     samples: pd.DataFrame,
@@ -71,6 +58,7 @@ def patient_table(
     scores: pd.DataFrame | None = None,
     subtypes: pd.DataFrame | None = None,
     fish: pd.DataFrame | None = None,
+    fish_discordance: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per patient and timepoint (see the module docstring for the columns).
 
@@ -90,6 +78,8 @@ def patient_table(
     fish
         FISH sample scores (``sample``, ``ratio``, ``mean_erbb2``, ``pct_amplified``,
         ``het_trial``, ``het_cap2009``, ``het_asco2013``).
+    fish_discordance
+        Per-patient biopsy discordance by FISH and RNA (:func:`her2het.fish.biopsy_discordance`).
     """
     meta = samples[["sample", "patient", "timepoint"]].astype(str)
     clinical = patients.copy()
@@ -120,15 +110,10 @@ def patient_table(
         }
         out["subtype"] = pd.Series(calls, dtype=object).reindex(out.index)
     if fish is not None:
-        f = fish.astype({"sample": str}).set_index("sample")
-        num = f[list(FISH_NUMERIC)].rename(columns=FISH_NUMERIC)
-        out = out.join(_mean_by_patient(num, meta))
-        het = meta.set_index("sample").join(f[list(FISH_HET)], how="inner")
-        het_by = het.groupby(["patient", "timepoint"])[list(FISH_HET)].agg(_any_het)
-        out = out.join(het_by.rename(columns=FISH_HET))
-    num = [c for c in out.columns if c != "subtype" and c != "n_rna_samples"]
+        out = out.join(patient_fish_features(fish, meta, fish_discordance))
+    num = [c for c in out.columns if c not in ("subtype", "n_rna_samples", "fish_n_evaluable")]
     out[num] = round_significant(out[num].astype(float), 8)
-    for col in FISH_HET.values():
+    for col in [*FISH_HET.values(), *FISH_DISCORDANCE.values()]:
         if col in out:
             out[col] = out[col].astype("Int64")
     out = out.reset_index()
@@ -147,6 +132,7 @@ def build_patient_table(
     score_method: str,
     subtypes_path: str | None = None,
     fish_path: str | None = None,
+    fish_discordance_path: str | None = None,
 ) -> pd.DataFrame:
     """:func:`patient_table` from the workflow's files (sheets, expression.h5ad, scores)."""
     import anndata as ad
@@ -172,15 +158,22 @@ def build_patient_table(
         else None
     )
     fish = pd.read_csv(fish_path, sep="\t", dtype={"sample": str}) if fish_path else None
+    disc = pd.read_csv(fish_discordance_path, **read) if fish_discordance_path else None
     return patient_table(
-        patients, samples, expression=expression, scores=sc, subtypes=subtypes, fish=fish
+        patients,
+        samples,
+        expression=expression,
+        scores=sc,
+        subtypes=subtypes,
+        fish=fish,
+        fish_discordance=disc,
     )
 
 
 def feature_columns(table: pd.DataFrame, patient_columns: Sequence[str]) -> list[str]:
     """The measured features of a patient table: genes, scores and FISH measures (numeric)."""
-    skip = {"patient", "timepoint", "group", "n_rna_samples", *patient_columns}
-    skip |= set(FISH_HET.values())
+    skip = {"patient", "timepoint", "group", "n_rna_samples", "fish_n_evaluable", *patient_columns}
+    skip |= set(FISH_HET.values()) | set(FISH_DISCORDANCE.values())
     return [c for c in table.columns if c not in skip and pd.api.types.is_numeric_dtype(table[c])]
 
 
@@ -297,6 +290,8 @@ def associations(
       definition present) against pCR: conditional-MLE odds ratio of pCR in HET vs non-HET
       with its exact 95% CI (0 when no HET patient had pCR), plus Firth-penalised logistic
       odds ratios ``pCR ~ HET`` and ``pCR ~ HET + HR``, finite under separation.
+    * ``biopsy discordance vs pCR`` - the same Fisher test for baseline biopsies that disagree
+      by FISH (``biopsies_discordant_fish``) and by ERBB2 mRNA (``biopsies_discordant_rna``).
     * ``features vs pCR`` / ``features vs HET`` - Mann-Whitney U of each baseline feature, pCR vs no
       pCR and HET vs non-HET: ``estimate`` = difference of medians (first - second group),
       ``effect_size`` = rank-biserial correlation (positive when the first group is higher).
@@ -310,9 +305,11 @@ def associations(
     pre = baseline_rows(table)
     feats = [f for f in features if f in table.columns and table[f].notna().any()]
     rows: list[dict] = []
-    for exposure in ["HET", *FISH_HET.values()]:
+    discordance = list(FISH_DISCORDANCE.values())
+    for exposure in ["HET", *FISH_HET.values(), *discordance]:
         if exposure in pre and pre[exposure].notna().any() and "pCR" in pre:
-            rows.append(_fisher_row(pre, exposure, "pCR", "HET vs pCR"))
+            family = "biopsy discordance vs pCR" if exposure in discordance else "HET vs pCR"
+            rows.append(_fisher_row(pre, exposure, "pCR", family))
     if {"HET", "pCR"} <= set(pre.columns):
         rows.append(_firth_row(pre, "pCR ~ HET", "HET", "HET vs pCR"))
         if "HR" in pre and pre["HR"].nunique() > 1:
@@ -354,7 +351,8 @@ def expected_columns(
     cols = ["patient", "timepoint", "group", *patient_columns, "n_rna_samples", *genes]
     cols += list(gene_sets)
     cols += ["subtype"] if subtype else []
-    cols += [*FISH_NUMERIC.values(), *FISH_HET.values()] if fish else []
+    cols += ["fish_n_evaluable", *FISH_NUMERIC.values(), *FISH_HET.values()] if fish else []
+    cols += list(FISH_DISCORDANCE.values()) if fish else []
     return list(dict.fromkeys(cols))
 
 

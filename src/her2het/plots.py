@@ -126,7 +126,12 @@ def save_figure(fig: plt.Figure, *paths: str | Path, dpi: int = 200) -> None:
 # --------------------------------------------------------------------------------------------
 
 PATTERN_COLOURS = {"amplified": "#d7301f", "non-amplified": "#9ecae1"}
-HET_COLOURS = {"HET": "#d95f02", "non-HET": "#7570b3", "not evaluable": "0.75"}
+HET_COLOURS = {
+    "HET": "#d95f02",
+    "non-HET": "#7570b3",
+    "undetermined (IHC needed)": "#e6ab02",
+    "not evaluable": "0.75",
+}
 
 
 def plot_fish_ratio_distributions(
@@ -224,7 +229,11 @@ def plot_fish_spatial_patterns(examples: pd.DataFrame, *, data_source: str) -> p
 
 
 def plot_fish_het_prevalence(patients: pd.DataFrame, *, data_source: str) -> plt.Figure:
-    """Share of evaluable patients called HET by each definition (n/N on the bars)."""
+    """Share of patients with a HET / non-HET call who are HET, by definition (n/N on the bars).
+
+    Patients whose call is ``not evaluable`` or ``undetermined (IHC needed)`` are left out of
+    N and counted beside the bar.
+    """
     defs = {
         "het_trial": "trial (NCT02326974)",
         "het_cap2009": "CAP 2009",
@@ -233,15 +242,16 @@ def plot_fish_het_prevalence(patients: pd.DataFrame, *, data_source: str) -> plt
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 2.0), layout="constrained")
     for i, col in enumerate(defs):
         v = patients[col]
-        n_eval = int((v != "not evaluable").sum())
+        n_eval = int(v.isin(["HET", "non-HET"]).sum())
         n_het = int((v == "HET").sum())
         pct = 100 * n_het / n_eval if n_eval else 0.0
         ax.barh(i, pct, color=HET_COLOURS["HET"])
-        ne = len(v) - n_eval
+        ne, und = int((v == "not evaluable").sum()), int((v == "undetermined (IHC needed)").sum())
+        extra = [f"{ne} not evaluable"] * bool(ne) + [f"{und} need IHC"] * bool(und)
         ax.text(
             pct,
             i,
-            f" {n_het}/{n_eval}" + (f" ({ne} not evaluable)" if ne else ""),
+            f" {n_het}/{n_eval}" + (f" ({', '.join(extra)})" if extra else ""),
             va="center",
             fontsize=6,
         )
@@ -274,11 +284,53 @@ def plot_fish_pre_post(pre_post: pd.DataFrame, *, data_source: str) -> plt.Figur
         ax.set_xlim(-0.3, 1.3)
         ax.set_ylabel(label)
         ax.set_title(f"{label} (n={len(pre)} patients)", fontsize=6)
-    counts = (
-        pre_post["het_change"].value_counts().reindex(["gained", "lost", "unchanged"], fill_value=0)
-    )
-    axes[2].bar(counts.index, counts.to_numpy(), color=["#d95f02", "#1b9e77", "0.6"])
+    levels = ["gained", "lost", "unchanged", "undetermined"]
+    counts = pre_post["het_change"].value_counts().reindex(levels, fill_value=0)
+    axes[2].bar(counts.index, counts.to_numpy(), color=["#d95f02", "#1b9e77", "0.6", "#e6ab02"])
     axes[2].set_ylabel("patients")
     axes[2].set_title("trial HET call, pre → post", fontsize=6)
+    _data_note(fig, data_source)
+    return fig
+
+
+ISH_COLOURS = {"amplified": "#d7301f", "equivocal": "#fdae61", "not amplified": "#4575b4"}
+
+
+def plot_fish_rna(per_biopsy: pd.DataFrame, *, data_source: str) -> plt.Figure:
+    """ERBB2 mRNA (VST) against the FISH ratio (left) and the ASCO/CAP group (right).
+
+    Input: ``fish/rna_vs_fish.tsv``; biopsies with both an ERBB2 VST and an evaluable FISH
+    score. Points are coloured by ISH status; the title gives Spearman's rho.
+    """
+    from scipy import stats
+
+    d = per_biopsy[per_biopsy["erbb2_vst"].notna()]
+    d = d[d["evaluable"].astype(str).str.lower().isin(["true", "1"])]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(COLUMN_WIDTH_IN * 2, 2.3), layout="constrained")
+    colours = [ISH_COLOURS.get(s, "0.6") for s in d["ish_status"]]
+    ax1.scatter(d["ratio"], d["erbb2_vst"], s=6, c=colours, lw=0)
+    ax1.axvline(2.0, color="0.5", lw=0.6, ls="--")
+    ax1.set_xlabel("FISH ERBB2/CEP17 ratio")
+    ax1.set_ylabel("ERBB2 mRNA (VST)")
+    rho = stats.spearmanr(d["ratio"], d["erbb2_vst"])[0] if len(d) > 2 else float("nan")
+    ax1.set_title(f"{len(d)} biopsies, Spearman rho = {rho:.2f}", fontsize=6)
+    groups = [g for g in range(1, 6) if (d["asco_cap_group"] == g).any()]
+    ax2.boxplot(
+        [d.loc[d["asco_cap_group"] == g, "erbb2_vst"] for g in groups],
+        positions=range(len(groups)),
+        widths=0.5,
+        showfliers=False,
+    )
+    for i, g in enumerate(groups):
+        y = d.loc[d["asco_cap_group"] == g, "erbb2_vst"].to_numpy()
+        ax2.scatter(np.full(len(y), i), y, s=4, color="0.3", lw=0, alpha=0.6)
+    ax2.set_xticks(range(len(groups)), [f"group {g}" for g in groups])
+    ax2.set_ylabel("ERBB2 mRNA (VST)")
+    ax2.set_title("by ASCO/CAP ISH group", fontsize=6)
+    handles = [
+        matplotlib.lines.Line2D([], [], marker="o", ls="", color=c, label=k, markersize=3)
+        for k, c in ISH_COLOURS.items()
+    ]
+    ax1.legend(handles=handles, title="ISH", fontsize=5, title_fontsize=5, frameon=False)
     _data_note(fig, data_source)
     return fig

@@ -128,7 +128,9 @@ _SHIFT_TO_LUMINAL = {"nonHET": 0.5, "HET": 0.1}  # P(Her2/Basal -> LumA/LumB) af
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
-    names = ("design", "expression", "fish", "survival", "reads")
+    # append new streams at the end: spawned children are keyed by index, so earlier streams
+    # (and every table drawn from them) stay unchanged
+    names = ("design", "expression", "fish", "survival", "reads", "fish_cases")
     children = np.random.SeedSequence(seed).spawn(len(names))
     return {n: np.random.default_rng(c) for n, c in zip(names, children, strict=True)}
 
@@ -485,6 +487,49 @@ def _cells_for_area(
     return {"x": np.round(x, 1), "y": np.round(y, 1), "erbb2": erbb2, "cep17": cep17, "amp": amp}
 
 
+#: HER2 spectrum cases planted in HER2-negative areas -> the category the scoring should call
+PLANTED_IHC: dict[str, str] = {
+    "null": "IHC 0 (null)",
+    "ultralow": "IHC 0 (ultralow)",
+    "1+": "IHC 1+ (HER2-low)",
+    "2+": "IHC 2+ ISH-negative (HER2-low)",
+    "limited intense": "IHC 2+ ISH-negative (HER2-low)",
+}
+_TRUNCATED_SHARE = 0.15  # share of non-amplified nuclei truncated to 2 ERBB2 / 1 CEP17
+
+
+def _plant_negative_area(
+    rng: np.random.Generator, df: pd.DataFrame, amp: np.ndarray, with_ihc: bool
+) -> dict[str, Any]:
+    """Plant the cases of issue 16 in a HER2-negative area (``df`` is changed in place).
+
+    Half of the areas get truncation artefacts: 15% of non-amplified nuclei become 2 ERBB2 /
+    1 CEP17 (a CEP17 signal lost to sectioning; ratio exactly 2.0, not amplified). With IHC,
+    each area gets one HER2 spectrum case of :data:`PLANTED_IHC`: no staining (null), 5% of
+    cells faint incomplete (ultralow), 40% 1+, 40% 2+, or 5% intense complete (limited intense
+    staining, scored 2+).
+    """
+    n = len(df)
+    truncated = 0
+    if rng.random() < 0.5:
+        non = np.flatnonzero(~amp)
+        pick = rng.choice(non, int(round(_TRUNCATED_SHARE * len(non))), replace=False)
+        df.loc[pick, "erbb2"] = 2
+        df.loc[pick, "cep17"] = 1
+        truncated = len(pick)
+    case = ""
+    if with_ihc:
+        case = list(PLANTED_IHC)[rng.integers(len(PLANTED_IHC))]
+        k5, k40 = max(1, int(round(0.05 * n))), int(round(0.4 * n))
+        score, k = {"null": (0, 0), "ultralow": (1, k5), "1+": (1, k40), "2+": (2, k40)}.get(
+            case, (3, k5)
+        )
+        ihc = np.zeros(n, dtype=np.int32)
+        ihc[rng.choice(n, k, replace=False)] = score
+        df["ihc"] = ihc
+    return {"truncated_cells": truncated, "planted_ihc": case}
+
+
 def simulate_fish(
     design: Design, seed: int, patients: pd.DataFrame, samples: pd.DataFrame, with_ihc: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
@@ -493,8 +538,14 @@ def simulate_fish(
     HET patients have at least one baseline biopsy with a heterogeneous area (trial definition:
     >5% and <50% amplified cells, or a HER2-negative area); non-HET patients have none at
     baseline. Residual tumours are more often heterogeneous and less amplified (finding 3).
+    A biopsy with a homogeneous and a HER2-negative area is a two-area clustered tumour.
+    HER2-negative areas also carry the cases of issue 16 (:func:`_plant_negative_area`:
+    truncation artefacts, HER2 spectrum including limited intense staining), drawn from a
+    separate random stream; the truth table records them (``truncated_cells``,
+    ``planted_ihc``).
     """
-    rng = _streams(seed)["fish"]
+    streams = _streams(seed)
+    rng, cases = streams["fish"], streams["fish_cases"]
     het_by_patient = patients.set_index("patient")["HET"].astype(bool)
     # Which baseline biopsy of a HET patient is heterogeneous (at least one).
     het_biopsy: dict[str, bool] = {}
@@ -552,6 +603,9 @@ def simulate_fish(
                     lose = c["amp"] & (rng.random(n) < 0.35)
                     ihc = np.where(lose, rng.choice([0, 1], n), ihc)
                 df["ihc"] = ihc.astype(np.int32)
+            planted = {"truncated_cells": 0, "planted_ihc": ""}
+            if pattern == "her2_negative":
+                planted = _plant_negative_area(cases, df, c["amp"], with_ihc)
             frames.append(df)
             frac_amp = float(c["amp"].mean())
             truth_rows.append(
@@ -562,6 +616,7 @@ def simulate_fish(
                     fraction_amplified=round(frac_amp, 4),
                     trial_het_area=int(pattern == "her2_negative" or 0.05 < frac_amp < 0.5),
                     ith_type=ith,
+                    **planted,
                 )
             )
     cells = pd.concat(frames, ignore_index=True)

@@ -457,6 +457,7 @@ def patient_table_inputs(wildcards=None):
         inputs["subtypes"] = "results/subtypes/patients.tsv"
     if HAS_FISH:
         inputs["fish"] = "results/fish/samples.tsv"
+        inputs["fish_discordance"] = "results/fish/biopsy_discordance.tsv"
     return inputs
 
 
@@ -518,7 +519,7 @@ def outcome_targets():
     return targets
 
 
-FISH_FIGURES = ["ratio_distributions", "het_prevalence", "pre_post"] + (
+FISH_FIGURES = ["ratio_distributions", "het_prevalence", "pre_post", "rna"] + (
     ["spatial_patterns"] if config["fish"]["spatial_pattern"]["enabled"] else []
 )
 

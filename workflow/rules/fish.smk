@@ -19,6 +19,11 @@ rule fish_score:
             category="2. ERBB2 FISH",
         ),
         pre_post="results/fish/pre_post.tsv",
+        her2_spectrum=report(
+            "results/fish/her2_spectrum.tsv",
+            caption="../report/fish_her2_spectrum.rst",
+            category="2. ERBB2 FISH",
+        ),
         ratio_histogram="results/fish/ratio_histogram.tsv",
         examples="results/fish/example_cells.tsv",
     log:
@@ -38,14 +43,48 @@ rule fish_score:
         "../scripts/fish_score.py"
 
 
+rule fish_rna_concordance:
+    input:
+        samples="results/fish/samples.tsv",
+        expression="results/expression/expression.h5ad",
+        sheet=sheet_inputs()["samples"],
+    output:
+        per_biopsy="results/fish/rna_vs_fish.tsv",
+        patients=report(
+            "results/fish/biopsy_discordance.tsv",
+            caption="../report/fish_biopsy_discordance.rst",
+            category="2. ERBB2 FISH",
+        ),
+    log:
+        "results/logs/fish_rna_concordance.log",
+    benchmark:
+        "results/benchmarks/fish_rna_concordance.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input, attempt: max(1000, int(4 * input.size_mb)) * attempt,
+        runtime=5,
+    params:
+        rna_log2=config["fish"]["rna_discordance_log2"],
+    script:
+        "../scripts/fish_rna_concordance.py"
+
+
 rule fish_validate_patterns:
     input:
         areas="results/fish/areas.tsv",
+        samples="results/fish/samples.tsv",
         truth="results/demo/truth/fish_areas.tsv",
     output:
         confusion=report(
             "results/fish/pattern_validation.tsv",
             caption="../report/fish_pattern_validation.rst",
+            category="2. ERBB2 FISH",
+        ),
+        recovery=report(
+            "results/fish/planted_recovery.tsv",
+            caption="../report/fish_planted_recovery.rst",
             category="2. ERBB2 FISH",
         ),
     log:
@@ -171,3 +210,30 @@ rule plot_fish_pre_post:
         dpi=figure_dpi("fish_pre_post"),
     script:
         "../scripts/plot_fish_pre_post.py"
+
+
+rule plot_fish_rna:
+    input:
+        per_biopsy="results/fish/rna_vs_fish.tsv",
+    output:
+        png=report(
+            "results/figures/fish_rna.png",
+            caption="../report/fish_rna.rst",
+            category="2. ERBB2 FISH",
+        ),
+        pdf="results/figures/fish_rna.pdf",
+    log:
+        "results/logs/plot_fish_rna.log",
+    benchmark:
+        "results/benchmarks/plot_fish_rna.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        data_source=data_source(),
+        dpi=figure_dpi("fish_rna"),
+    script:
+        "../scripts/plot_fish_rna.py"

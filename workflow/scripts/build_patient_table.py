@@ -14,5 +14,6 @@ table = build_patient_table(
     score_method=snakemake.params.score_method,
     subtypes_path=snakemake.input.get("subtypes"),
     fish_path=snakemake.input.get("fish"),
+    fish_discordance_path=snakemake.input.get("fish_discordance"),
 )
 table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")

@@ -18,6 +18,7 @@ for name, path in (
     ("samples", out.samples),
     ("patients", out.patients),
     ("pre_post", out.pre_post),
+    ("her2_spectrum", out.her2_spectrum),
     ("ratio_histogram", out.ratio_histogram),
     ("example_cells", out.examples),
 ):
