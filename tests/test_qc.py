@@ -293,15 +293,29 @@ def test_plot_qc_without_mapping_rate(
     planted: pd.DataFrame, planted_pca: tuple[pd.DataFrame, pd.DataFrame], tmp_path
 ) -> None:
     table = Q.qc_table(planted, None)
-    fig = plot_qc(table, planted_pca[1], title="RNA-seq QC", note="SIMULATED demo data")
+    tp = pd.Series(["pre", "post"] * (len(table) // 2) + ["pre"] * (len(table) % 2))
+    timepoint = tp.set_axis(table["sample"].astype(str).to_numpy())
+    fig = plot_qc(
+        table, planted_pca[1], title="RNA-seq QC", note="SIMULATED demo data", timepoint=timepoint
+    )
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 3
     ax_lib, ax_map, ax_pca = fig.axes
     assert len(ax_lib.patches) == N_SAMPLES
     heights = [p.get_height() for p in ax_lib.patches]
     assert heights == sorted(heights)
-    assert [t.get_text() for t in ax_map.texts] == ["no mapping rate (count-matrix input)"]
+    # count input has no mapping rate: detected genes per sample instead of an empty panel
+    assert ax_map.get_ylabel() == "detected genes" and len(ax_map.patches) == N_SAMPLES
+    detected = sorted(table["detected_genes"].astype(float))
+    assert [p.get_height() for p in ax_map.patches] == detected
     assert [t.get_text() for t in ax_pca.texts] == [OUTLIER]
+    # bars coloured by timepoint (pre and post colours both used)
+    from matplotlib.colors import to_hex
+
+    from her2het.plots_qc import TIMEPOINT_COLOURS
+
+    used = {to_hex(p.get_facecolor()) for p in ax_lib.patches}
+    assert used == set(TIMEPOINT_COLOURS.values())
     pct = 100 * planted_pca[1]["variance_ratio"].iloc[0]
     assert ax_pca.get_xlabel() == f"PC1 ({pct:.1f}% variance)"
     assert ax_pca.get_ylabel().startswith("PC2 (")

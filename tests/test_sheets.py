@@ -269,7 +269,7 @@ def _config(**over: object) -> dict:
 def test_config_defaults_are_filled() -> None:
     cfg = sheets.validate_config({}, SCHEMAS / "config.schema.yaml", "c.yaml")
     assert cfg["input"] == "demo" and cfg["demo"]["size"] == "paper" and cfg["demo"]["seed"] == 2024
-    assert cfg["report"]["figure_dpi"] == 200
+    assert cfg["report"]["figure_dpi"] == 300
 
 
 @pytest.mark.parametrize(

@@ -46,14 +46,15 @@ def plot_volcano(
         ax.scatter(t["log2FC"][~sig], y[~sig], s=3, c="0.7", lw=0, rasterized=True)
         ax.scatter(t["log2FC"][up], y[up], s=5, c="#b2182b", lw=0, label=f"up ({up.sum()})")
         ax.scatter(t["log2FC"][down], y[down], s=5, c="#2166ac", lw=0, label=f"down ({down.sum()})")
-        for _, r in t[sig].head(n_labels).iterrows():
-            ax.annotate(
-                r["gene"],
-                (r["log2FC"], -np.log10(max(r["pvalue"], 1e-300))),
-                fontsize=5,
-                xytext=(2, 2),
-                textcoords="offset points",
-            )
+        top = t[sig].head(n_labels)
+        texts = [
+            ax.text(r["log2FC"], -np.log10(max(r["pvalue"], 1e-300)), r["gene"], fontsize=5)
+            for _, r in top.iterrows()
+        ]
+        if texts:  # labels moved apart (adjustText), each joined to its point by a line
+            from adjustText import adjust_text
+
+            adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "0.4", "lw": 0.3})
         ax.axvline(0, c="0.5", lw=0.5)
         ax.set_xlabel("log2 fold change")
         ax.set_ylabel("-log10 p")

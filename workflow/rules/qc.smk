@@ -32,6 +32,8 @@ rule qc_samples:
 
 rule plot_qc:
     input:
+        unpack(sheet_inputs),
+        samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
         table="results/qc/samples.tsv",
         variance="results/qc/pca_variance.tsv",
     output:

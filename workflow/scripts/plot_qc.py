@@ -6,10 +6,13 @@ import pandas as pd
 
 from her2het.plots import save_figure
 from her2het.plots_qc import plot_qc
+from her2het.sheets import load_samples
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params
 table = pd.read_csv(snakemake.input.table, sep="\t")
 variance = pd.read_csv(snakemake.input.variance, sep="\t")
-fig = plot_qc(table, variance, title=p.title, note=p.data_source)
+samples = load_samples(snakemake.input.samples, snakemake.input.samples_schema)
+timepoint = samples.set_index("sample")["timepoint"]
+fig = plot_qc(table, variance, title=p.title, note=p.data_source, timepoint=timepoint)
 save_figure(fig, snakemake.output.png, snakemake.output.pdf, dpi=p.dpi)
