@@ -290,6 +290,30 @@ class Results:
         "Called vs planted spatial patterns (demo only)",
         absent_when="the input is not the demo or spatial patterns are disabled",
     )
+    fish_planted_recovery = _Table(
+        "fish/planted_recovery.tsv",
+        "fish_validate_patterns",
+        "Per-class recovery of the planted FISH/IHC situations (demo only)",
+        absent_when="the input is not the demo or spatial patterns are disabled",
+    )
+    fish_her2_spectrum = _Table(
+        "fish/her2_spectrum.tsv",
+        "fish_score",
+        "HER2 IHC spectrum (null, ultralow, 1+, 2+ ISH-negative, positive) per area, sample, patient",
+        absent_when=_FISH,
+    )
+    fish_rna_vs_fish = _Table(
+        "fish/rna_vs_fish.tsv",
+        "fish_rna_concordance",
+        "Per biopsy: ERBB2 mRNA (VST) against FISH ratio and ASCO/CAP group",
+        absent_when=_FISH,
+    )
+    fish_biopsy_discordance = _Table(
+        "fish/biopsy_discordance.tsv",
+        "fish_rna_concordance",
+        "Per patient: do the two baseline biopsies disagree by FISH, by RNA, or both",
+        absent_when=_FISH,
+    )
     # -- response and outcome ------------------------------------------------------------------
     patients = _Table(
         "outcome/patients.tsv",
