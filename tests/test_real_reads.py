@@ -38,6 +38,7 @@ MAPPED_PCT = {"a": 23.76, "b": 23.03}  # measured with salmon 1.10.1
 MAPPED_TOL = 1.5  # percentage points
 
 pytestmark = [
+    pytest.mark.e2e,
     pytest.mark.skipif(
         not all((DATA / f).is_file() for f in FILES),
         reason=f"real chr21 reads not present at {DATA}",
