@@ -1,4 +1,4 @@
-"""Gene-set scores per sample (ssGSEA with gseapy, and a cohort z-score) and their comparisons.
+"""Gene-set scores per sample (ssGSEA as in GSVA, and a cohort z-score) and their comparisons.
 
 Gene sets come from GMT files: the project's ``resources/gene_sets/her2het_core.gmt`` (each set's
 description names its source) plus any GMT the user adds in the config (e.g. MSigDB hallmarks;
