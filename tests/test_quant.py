@@ -132,3 +132,52 @@ def test_bare_transcript_headers_fall_back_to_transcript_level_genes(tmp_path: P
     fa.write_text(">ENST01\nACGT\n>ENST02|ENSG2|-|-|X-201|X|4|pc|\nACGT\n")
     with pytest.raises(quant.AnnotationError, match="line 3: this header names a gene"):
         quant.tx2gene_from_fasta(fa, transcript_fallback=True)
+
+
+@pytest.mark.parametrize(
+    ("tx2gene", "expected"),
+    [
+        (
+            "transcript_id\tgene_id\nENST01\t\n",
+            "{tx2gene}, row 1 (line 2), column 'gene_id': value is missing",
+        ),
+        (None, None),  # no table, bare headers: accepted with one warning
+    ],
+)
+def test_tx2gene_is_validated_before_any_job(
+    tmp_path: Path, tx2gene: str | None, expected: str | None
+) -> None:
+    """The FASTQ entry with a bad ``quant.tx2gene``: one ``Invalid input`` line, no job."""
+    from .conftest import run_snakemake, write_config
+
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "tx.fa").write_text(">ENST01\nACGTACGTAC\n")
+    for f in ("a_1.fq.gz", "a_2.fq.gz"):
+        (d / f).write_bytes(gzip.compress(b""))
+    (d / "samples.tsv").write_text(
+        "sample\tpatient\ttimepoint\tbiopsy\tfq1\tfq2\n"
+        f"a\tP1\tpre\tB1\t{d / 'a_1.fq.gz'}\t{d / 'a_2.fq.gz'}\n"
+    )
+    (d / "patients.tsv").write_text(
+        "patient\tpCR\tHET\tHR\tEFS_months\tEFS_event\nP1\t0\t0\tpos\t40.0\t0\n"
+    )
+    cfg = (
+        "input: sheets\nsheets:\n  samples: data/samples.tsv\n  patients: data/patients.tsv\n"
+        "  counts: null\n  fish_cells: null\nquant:\n  transcriptome: data/tx.fa\n"
+    )
+    if tx2gene is not None:
+        (d / "tx2gene.tsv").write_text(tx2gene)
+        cfg += "  tx2gene: data/tx2gene.tsv\n"
+    write_config(tmp_path, cfg + "de:\n  contrasts: []\n")
+    if expected is None:
+        r = run_snakemake(tmp_path, "-n", "results/quant/tx2gene.tsv")
+        assert r.returncode == 0, r.stderr[-2000:]
+        warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("Warning:")]
+        assert len(warnings) == 1 and "carry no gene names" in warnings[0]
+        return
+    r = run_snakemake(tmp_path, "--cores", "1", "results/quant/tx2gene.tsv")
+    assert r.returncode != 0
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert lines == ["Invalid input: " + expected.format(tx2gene="data/tx2gene.tsv")]
+    assert not (tmp_path / "results").exists()

@@ -140,14 +140,3 @@ def test_real_reads_with_a_tx2gene_table(real_run) -> None:  # type: ignore[no-u
     pd.testing.assert_frame_equal(
         est.sort_index(), expected.sort_index(), check_names=False, atol=0.01
     )
-
-
-def test_bad_tx2gene_is_one_line_before_any_job(tmp_path: Path) -> None:
-    bad = tmp_path / "tx2gene.tsv"
-    bad.write_text("transcript_id\tgene_id\nENST00000284984\t\n")
-    _setup(tmp_path, tx2gene=bad)
-    r = run_snakemake(tmp_path, "--cores", "1", *TARGETS)
-    assert r.returncode != 0
-    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-    assert lines == [f"Invalid input: {bad}, row 1 (line 2), column 'gene_id': value is missing"]
-    assert not (tmp_path / "results").exists()
