@@ -173,9 +173,11 @@ def read_tx2gene(path: str | Path) -> pd.DataFrame:
         text = p.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    if not lines:
+    lines = text.splitlines()
+    if not text.strip():
         raise InputError(f"{p}: file is empty (expected a header: transcript_id, gene_id)")
+    if not lines[0].strip():
+        raise InputError(f"{p}, line 1: empty; the first line must be the header")
     sep = "\t" if "\t" in lines[0] else ","
     header = [h.strip().strip('"') for h in lines[0].split(sep)]
     norm = [re.sub(r"[\s.]+", "_", h.lower()) for h in header]
@@ -196,7 +198,8 @@ def read_tx2gene(path: str | Path) -> pd.DataFrame:
                 f"{', '.join(header)}; accepted names: {', '.join(TX2GENE_ALIASES[key])})"
             )
     rows: list[tuple[str, str, str]] = []
-    for lineno, line in enumerate(text.splitlines()[1:], start=2):
+    numbers: list[int] = []  # data-row numbers (line number minus one)
+    for lineno, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
         f = [v.strip().strip('"') for v in line.split(sep)]
@@ -211,10 +214,11 @@ def read_tx2gene(path: str | Path) -> pd.DataFrame:
         rows.append(
             (vals["transcript_id"], vals["gene_id"], vals.get("gene_name") or vals["gene_id"])
         )
+        numbers.append(lineno - 1)
     if not rows:
         raise InputError(f"{p}: header only, no data rows")
     df = pd.DataFrame(rows, columns=TX2GENE_COLUMNS)
-    df.index = pd.Index(_data_rows(text), name="row")
+    df.index = pd.Index(numbers, name="row")
     key = strip_version(df["transcript_id"])
     pairs = df.assign(key=key).drop_duplicates(["key", "gene_id"])
     dup = pairs["key"].duplicated()
@@ -226,11 +230,6 @@ def read_tx2gene(path: str | Path) -> pd.DataFrame:
             "more than one gene"
         )
     return df.loc[~key.duplicated().to_numpy()].reset_index(drop=True)
-
-
-def _data_rows(text: str) -> list[int]:
-    """1-based data-row numbers (line number minus one) of the non-blank lines after the header."""
-    return [i for i, ln in enumerate(text.splitlines()[1:], start=1) if ln.strip()]
 
 
 def _finish_tx2gene(df: pd.DataFrame, path: str | Path) -> pd.DataFrame:
