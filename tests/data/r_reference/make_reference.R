@@ -56,6 +56,12 @@ dds1 <- run_deseq(c1, pre, ~ HR + pCR)
 res1 <- results(dds1, name = "pCR_1_vs_0", alpha = ALPHA)
 out(tidy(dds1, res1), "deseq2_unpaired_r.csv")
 
+# 1b. unpaired without blocking (~ pCR; 10 vs 10): cells of >= 7 samples, so Cook's outliers
+#     are replaced and the genes refitted (minReplicatesForReplace = 7)
+dds1b <- run_deseq(c1, pre, ~ pCR)
+res1b <- results(dds1b, name = "pCR_1_vs_0", alpha = ALPHA)
+out(tidy(dds1b, res1b), "deseq2_unpaired_refit_r.csv")
+
 # 2. paired: post vs pre blocked on patient
 c2 <- prefilter(counts[, samples$sample], samples$timepoint)
 dds2 <- run_deseq(c2, samples, ~ patient + timepoint)
