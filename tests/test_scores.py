@@ -115,3 +115,17 @@ def test_planted_score_differences_have_the_planted_sign(small_cohort) -> None: 
             r = out.loc[(family, f"{method}:{name}")]
             assert np.sign(r["effect"]) == sign, (method, family, name, r["effect"])
             assert r["pvalue"] < 0.05, (method, family, name, r["pvalue"])
+
+
+def test_ssgsea_with_tied_counts_does_not_depend_on_gene_order() -> None:
+    """Integer counts give a sample many tied values (as a VST does): average ranks, no order."""
+    rng = np.random.default_rng(8)
+    counts = rng.negative_binomial(2, 0.2, (2000, 6))  # a few dozen distinct values per sample
+    expr = pd.DataFrame(np.log2(counts + 1.0), index=[f"G{i}" for i in range(2000)])
+    assert expr.nunique().max() < 100
+    sets = {"A": [f"G{i}" for i in range(0, 2000, 40)], "B": [f"G{i}" for i in range(300)]}
+    a = scores.ssgsea(expr, sets)
+    for seed in (1, 2):
+        perm = np.random.default_rng(seed).permutation(2000)
+        # equal up to floating-point summation order (relative 1e-12)
+        np.testing.assert_allclose(scores.ssgsea(expr.iloc[perm], sets), a, rtol=1e-12, atol=0)

@@ -1,4 +1,4 @@
-"""Gene-set scores per sample (ssGSEA with gseapy, and a cohort z-score) and their comparisons.
+"""Gene-set scores per sample (ssGSEA as in GSVA, and a cohort z-score) and their comparisons.
 
 Gene sets come from GMT files: the project's ``resources/gene_sets/her2het_core.gmt`` (each set's
 description names its source) plus any GMT the user adds in the config (e.g. MSigDB hallmarks;
@@ -6,11 +6,15 @@ KEGG sets are never shipped because their licence forbids redistribution).
 
 Scores (:func:`score_samples`), a wide table ``sample`` + one column per set and method:
 
-* ``ssgsea`` - single-sample GSEA enrichment score (Barbie et al. 2009; gseapy ``ssgsea`` with
-  ``sample_norm_method="rank"``, weight 0.25, no permutation). The raw ES is used, not gseapy's
-  NES (which divides by the range over all samples), so a sample's score depends on that sample
-  alone and does not change when samples are added. The gene universe is every gene of the
-  expression matrix, never filtered on the cohort, for the same reason.
+* ``ssgsea`` - single-sample GSEA enrichment score (Barbie et al. 2009), the raw score of
+  GSVA's ``method="ssgsea", ssgsea.norm=FALSE`` (:func:`ssgsea`; weight 0.25). The raw ES is
+  used, not a normalised one (which divides by the range over all samples), so a sample's score
+  depends on that sample alone and does not change when samples are added. The gene universe is
+  every gene of the expression matrix, never filtered on the cohort, for the same reason.
+  **Ties** get the average rank (GSVA's ranks) and the random walk is averaged over the orders
+  of tied genes, so a score does not depend on the order of the genes in the input; a VST of
+  integer counts holds many ties (genes with equal counts in a sample), where gseapy and GSVA
+  break them by input order. docs/validation.md has the measured effect.
 * ``zscore`` - mean over the set's genes of the gene's z-score across the cohort's samples
   (VST scale). It is relative to the cohort: it changes when samples are added.
 
@@ -105,27 +109,40 @@ def check_gene_sets(
 
 
 def ssgsea(
-    expr: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, weight: float = 0.25, threads: int = 1
+    expr: pd.DataFrame, sets: Mapping[str, Sequence[str]], *, weight: float = 0.25
 ) -> pd.DataFrame:
-    """ssGSEA enrichment scores (samples x sets) of a genes x samples expression table."""
-    import gseapy
+    """ssGSEA enrichment scores (samples x sets) of a genes x samples expression table.
 
-    res = gseapy.ssgsea(
-        data=expr,
-        gene_sets={k: list(v) for k, v in sets.items()},
-        sample_norm_method="rank",
-        correl_norm_type="rank",
-        min_size=1,
-        max_size=max(len(v) for v in sets.values()) + 1,
-        permutation_num=0,
-        weight=weight,
-        threads=threads,
-        outdir=None,
-        no_plot=True,
-        verbose=False,
-    )
-    es = res.res2d.pivot(index="Name", columns="Term", values="ES").astype(float)
-    return es.reindex(index=expr.columns, columns=list(sets))
+    Per sample, genes are ranked by expression (1 = lowest, ties the average rank ``r``).
+    GSVA's random-walk score of a set ``S`` of ``k`` among ``n`` genes, ranked from the top,
+    sums the running difference between the rank-weighted fraction of ``S`` met and the
+    fraction of the other genes met; summed over the walk it equals
+
+        ES = sum_{g in S} r_g w_g / sum_{g in S} w_g - sum_{g not in S} r_g / (n - k),
+        w_g = r_g ** weight,
+
+    which with untied ranks is GSVA's ``.fastRndWalk`` exactly. With ties the walk of GSVA
+    (and gseapy) depends on the input order of the tied genes; the expression above is the
+    walk averaged over every order of each tie (each tied gene counts at its block's mean
+    position), so the score is a function of the values alone: permuting the genes leaves it
+    unchanged. Genes of a set missing from ``expr`` are ignored; a sample with a missing value
+    is an error.
+    """
+    x = expr.to_numpy(dtype=np.float64)
+    if np.isnan(x).any():
+        raise ValueError("ssgsea: the expression table has missing values")
+    n = x.shape[0]
+    r = stats.rankdata(x, axis=0, method="average")
+    w = r**weight
+    index = expr.index
+    member = np.column_stack([index.isin(list(v)) for v in sets.values()]).astype(np.float64)
+    k = member.sum(axis=0)
+    if (k == 0).any() or (k == n).any():
+        bad = list(sets)[int(np.flatnonzero((k == 0) | (k == n))[0])]
+        raise ValueError(f"ssgsea: set {bad!r} has no gene, or every gene, of the data")
+    inside = (member.T @ (r * w)) / (member.T @ w)
+    outside = (r.sum(axis=0)[None, :] - member.T @ r) / (n - k)[:, None]
+    return pd.DataFrame((inside - outside).T, index=expr.columns, columns=list(sets))
 
 
 def zscore(expr: pd.DataFrame, sets: Mapping[str, Sequence[str]]) -> pd.DataFrame:
@@ -145,11 +162,16 @@ def score_samples(
     weight: float = 0.25,
     threads: int = 1,
 ) -> pd.DataFrame:
-    """Scores of every sample: ``sample`` then ``<method>:<set>`` columns, 6 decimals."""
+    """Scores of every sample: ``sample`` then ``<method>:<set>`` columns, 6 decimals.
+
+    ``threads`` is accepted for the workflow's rule and unused (the scores are two matrix
+    products).
+    """
+    del threads
     parts = []
     for m in methods:
         if m == "ssgsea":
-            s = ssgsea(expr, sets, weight=weight, threads=threads)
+            s = ssgsea(expr, sets, weight=weight)
         elif m == "zscore":
             s = zscore(expr, sets)
         else:

@@ -6,7 +6,7 @@ import re
 import shlex
 import sys
 
-from her2het import de, outcome, scores, sheets, simulate
+from her2het import de, outcome, quant, scores, sheets, simulate
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 ENV_PYTHON = "../../envs/python.yaml"
@@ -93,9 +93,23 @@ def _validate_inputs():
                     "quant.transcriptome",
                     "FASTQ input needs a transcript FASTA (or give sheets.counts)",
                 )
-            for key in ("transcriptome", "gtf", "decoys"):
+            for key in ("transcriptome", "gtf", "tx2gene", "decoys"):
                 if q[key] and not Path(q[key]).is_file():
                     raise _config_error(f"quant.{key}", f"file not found: {q[key]}")
+            if q["tx2gene"] and q["gtf"]:
+                raise _config_error(
+                    "quant.tx2gene", "give quant.tx2gene or quant.gtf, not both"
+                )
+            if q["tx2gene"]:
+                quant.read_tx2gene(q["tx2gene"])
+            elif not q["gtf"] and not quant.fasta_has_gene_names(q["transcriptome"]):
+                _warn(
+                    f"{q['transcriptome']}: transcript headers carry no gene names and neither "
+                    "quant.tx2gene nor quant.gtf is given; counts will be per transcript "
+                    "(each transcript its own gene, named by its ID), so gene-set scores, "
+                    "subtypes and gene names will not match. Give quant.tx2gene for "
+                    "gene-level counts."
+                )
             samples = sheets.load_samples(s["samples"], SCHEMAS / "samples.schema.yaml")
             patients = sheets.load_patients(
                 s["patients"], SCHEMAS / "patients.schema.yaml"
@@ -396,7 +410,9 @@ def transcriptome():
 
 
 def annotation_input(wildcards=None):
-    """FASTA (GENCODE-style headers) or GTF for the transcript -> gene table."""
+    """tx2gene table, GTF or FASTA (headers) for the transcript -> gene table."""
+    if config["quant"]["tx2gene"] and not IS_DEMO:
+        return {"tx2gene": config["quant"]["tx2gene"]}
     if config["quant"]["gtf"] and not IS_DEMO:
         return {"gtf": config["quant"]["gtf"]}
     return {"fasta": transcriptome()}

@@ -1,4 +1,4 @@
-"""Transcript -> gene table from GENCODE-style FASTA headers or a GTF."""
+"""Transcript -> gene table from the user's tx2gene table, a GTF or the FASTA headers."""
 
 import sys
 
@@ -6,9 +6,13 @@ from her2het import quant
 
 sys.stderr = open(snakemake.log[0], "w")
 inp = snakemake.input
-if "gtf" in inp.keys():
+if "tx2gene" in inp.keys():
+    table = quant.read_tx2gene(inp.tx2gene)
+elif "gtf" in inp.keys():
     table = quant.tx2gene_from_gtf(inp.gtf)
 else:
-    table = quant.tx2gene_from_fasta(inp.fasta)
+    table = quant.tx2gene_from_fasta(inp.fasta, transcript_fallback=True)
+    if (table["gene_id"] == table["transcript_id"]).all():
+        print(f"Warning: {inp.fasta}: no gene names; one gene per transcript", file=sys.stderr)
 table.to_csv(snakemake.output.tx2gene, sep="\t", index=False, lineterminator="\n")
 print(f"{len(table)} transcripts, {table['gene_id'].nunique()} genes", file=sys.stderr)
