@@ -135,11 +135,7 @@ needs_refset = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def refset() -> tuple[pd.DataFrame, pd.Series, subtype.Centroids]:
     """The UNC bioclassifier's 200 example tumours, its own calls and genefu's centroids."""
-    raw = pd.read_csv(REFSET / "input_200subjects.tsv", sep="\t", index_col=0)
-    x = raw.drop(index="T").astype(float).T.rename(columns=G.PAM50_SYNONYMS)
-    calls = pd.read_csv(REFSET / "original_calls_200subjects.tsv", sep="\t", index_col=0)
-    centroids = subtype.read_genefu_model(REFSET / "genefu_pam50_model.csv")
-    return x[list(centroids.table.index)], calls["Call"], centroids
+    return subtype.read_reference_set(REFSET)
 
 
 def _ref_calls(refset, centring: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -166,7 +162,7 @@ def test_missing_values_are_left_out_pairwise(refset) -> None:  # type: ignore[n
     assert has_nan.sum() == 99
     assert (out["genes_used"].to_numpy() == x.notna().sum(axis=1).to_numpy()).all()
     hit = out["subtype"].to_numpy() == truth.to_numpy()
-    # measured 101/101 and 99/99 (it was 30% on the 99 before pairwise-complete correlation)
+    # measured 101/101 and 99/99 (25% on the 99 before the correlation was pairwise complete)
     assert hit[~has_nan].mean() >= 0.97 and hit[has_nan].mean() >= 0.97
     c = np.array([[1.0, 4.0], [2.0, 3.0], [3.0, 1.0], [4.0, 2.0]])
     r = subtype.spearman_to_centroids(np.array([[1.0, np.nan, 3.0, 2.0]]), c)

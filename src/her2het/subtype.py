@@ -610,6 +610,22 @@ def agreement(calls: pd.Series | np.ndarray, truth: pd.Series | np.ndarray) -> t
     return acc, (acc - pe) / (1 - pe) if pe < 1 else 1.0
 
 
+def read_reference_set(folder: str | Path) -> tuple[pd.DataFrame, pd.Series, Centroids]:
+    """The UNC bioclassifier's example set: expression, its own calls and genefu's centroids.
+
+    ``folder`` holds ``input_200subjects.tsv`` (genes x tumours, log2 microarray; the first
+    row ``T`` is ER status and is dropped), ``original_calls_200subjects.tsv`` (column
+    ``Call``) and ``genefu_pam50_model.csv``. Returns tumours x the 50 genes (current
+    symbols; NaN where a value is missing), the calls, and the centroids.
+    """
+    folder = Path(folder)
+    raw = pd.read_csv(folder / "input_200subjects.tsv", sep="\t", index_col=0)
+    x = raw.drop(index="T", errors="ignore").astype(float).T.rename(columns=G.PAM50_SYNONYMS)
+    calls = pd.read_csv(folder / "original_calls_200subjects.tsv", sep="\t", index_col=0)
+    centroids = read_genefu_model(folder / "genefu_pam50_model.csv")
+    return x[list(centroids.table.index)], calls["Call"].loc[x.index], centroids
+
+
 def load_centroids(path: str | None, sha256: str | None = None) -> Centroids:
     """The built-in profile (``path`` None) or a genefu-layout file, its sha256 checked."""
     if path is None:
