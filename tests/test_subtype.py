@@ -217,6 +217,11 @@ def test_an_implausible_mix_is_a_warning_and_a_flag(refset) -> None:  # type: ig
     assert any(w.startswith("subtype mix implausible: Basal takes") for w in method["warnings"])
     table = subtype.method_table(method).set_index("key")["value"]
     assert table["mix_plausible"] == "False" and "implausible" in table["warnings"]
+    lines = subtype.warning_lines(method)
+    assert lines and all(line.startswith("Warning: ") for line in lines)
+    # a plausible cohort (SIMULATED, general mix) gives no Warning line
+    _, ok = _sim_accuracy(refset, subtype.REFERENCE_SET_MIX, 60, 5, "mixture")
+    assert ok["mix_plausible"] and subtype.warning_lines(ok) == []
 
 
 @needs_refset

@@ -102,7 +102,7 @@ def summarise_cohort(obs: pd.DataFrame, data_source: str) -> pd.DataFrame:
     """
     pts = obs.drop_duplicates("patient").set_index("patient")
     rows = []
-    groups = ordered_groups(set(pts["group"]) - {""})  # "": patients without a group
+    groups = ordered_groups(set(pts["group"].dropna().astype(str)) - {""})  # "": no group
     for name in [*groups, "all"]:
         p = pts if name == "all" else pts[pts["group"] == name]
         s = obs[obs["patient"].isin(p.index)]

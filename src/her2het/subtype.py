@@ -588,6 +588,11 @@ def subtype_cohort(
     return samples, patients, transitions, method, centres
 
 
+def warning_lines(method: Mapping[str, object]) -> list[str]:
+    """The ``Warning: ...`` lines the subtype job writes to its log (one per warning)."""
+    return [f"Warning: {w}" for w in method.get("warnings", [])]  # type: ignore[attr-defined]
+
+
 def centre_table(x_ref: pd.DataFrame, centre: pd.Series) -> pd.DataFrame:
     """Gene centres as a table to freeze (``gene``, ``centre``, ``n_samples``).
 

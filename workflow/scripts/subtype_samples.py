@@ -19,6 +19,6 @@ for name, table in zip(("samples", "patients", "transitions"), tables, strict=Tr
     table.to_csv(out[name], sep="\t", index=False, lineterminator="\n")
 subtype.method_table(method).to_csv(out.method, sep="\t", index=False, lineterminator="\n")
 centres.to_csv(out.centres, sep="\t", index=False, lineterminator="\n")
-for line in method["warnings"]:
-    print(f"Warning: {line}", file=sys.stderr)
+for line in subtype.warning_lines(method):
+    print(line, file=sys.stderr)
 print(method, file=sys.stderr)
