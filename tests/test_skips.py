@@ -123,8 +123,8 @@ def test_a_cohort_with_only_sample_patient_timepoint_and_counts_runs(
     n_contrasts = 5  # every default contrast needs pCR or HET
     assert (skipped["stage"] == "de").sum() == n_contrasts
     assert "survival" in skipped["item"].tolist()
-    for item in skipped["item"]:  # each skip named once on stderr
-        assert r.stderr.count(f": {item}: ") == 1, item
+    for stage, item in zip(skipped["stage"], skipped["item"], strict=True):
+        assert r.stderr.count(f"Skipped: {stage} {item}: ") == 1, item  # named once
     assert pd.read_csv(res / "de" / "summary.tsv", sep="\t").empty
     calls = pd.read_csv(res / "subtypes" / "samples.tsv", sep="\t", keep_default_na=False)
     assert len(calls) == len(pd.read_csv(tmp_path / "data" / "samples.tsv", sep="\t"))
