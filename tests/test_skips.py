@@ -61,6 +61,9 @@ def test_a_misspelt_column_is_still_a_config_error() -> None:
     meta = _meta(pCR=[0, 0, 1])
     assert skips.contrast_skip(c, meta) is None
     assert "'HETT' is not a sample or patient column" in de.check_contrast(c, meta)
+    c = de.Contrast.from_config({"id": "y", "variable": "pCR", "reference": 0, "target": 2})
+    assert skips.contrast_skip(c, meta) is None  # pCR cannot be 2: an error, not a skip
+    assert "target level '2' of 'pCR' does not occur" in de.check_contrast(c, meta)
 
 
 def test_outcome_models_and_survival_without_their_columns_are_skipped(defaults) -> None:  # type: ignore[no-untyped-def]

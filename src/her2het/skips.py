@@ -22,6 +22,14 @@ from her2het.de import Contrast, level_series, subset_meta
 #: Columns a cohort may lack; analyses that need them are skipped, not refused.
 TRIAL_COLUMNS: tuple[str, ...] = ("pCR", "HET", "HR", "EFS_months", "EFS_event")
 SKIP_COLUMNS: tuple[str, ...] = ("stage", "item", "reason")
+#: The values these columns can take: a level outside them is a typo (an error), not a skip.
+VALID_LEVELS: dict[str, frozenset[str]] = {
+    "pCR": frozenset({"0", "1"}),
+    "HET": frozenset({"0", "1"}),
+    "EFS_event": frozenset({"0", "1"}),
+    "HR": frozenset({"pos", "neg"}),
+    "timepoint": frozenset({"pre", "post"}),
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,8 @@ def contrast_skip(contrast: Contrast, meta: pd.DataFrame) -> str | None:
 
     Skipped: a trial column it names is absent; a trial column or ``timepoint`` it subsets on
     leaves no sample; its variable (a trial column or ``timepoint``) lacks the reference or
-    target level there; its interaction column (a trial column) has fewer than two levels.
+    target level there although that level is a valid value (:data:`VALID_LEVELS`); its
+    interaction column (a trial column) has fewer than two levels.
     """
     present = set(meta.columns)
     named = [*contrast.subset, contrast.variable, *contrast.blocking]
@@ -53,10 +62,12 @@ def contrast_skip(contrast: Contrast, meta: pd.DataFrame) -> str | None:
     missing = _absent(named, present)
     if missing:
         return f"the sheets have no column {', '.join(map(repr, missing))}"
-    known = (*TRIAL_COLUMNS, "timepoint")
+    valid = VALID_LEVELS.get(contrast.variable, frozenset())
     if any(k not in present for k in contrast.subset) or contrast.variable not in present:
         return None  # a typo: check_contrast names it
-    if contrast.variable in known and all(k in known for k in contrast.subset):
+    if not {contrast.reference, contrast.target} <= valid:
+        return None  # not a trial column, or a level it cannot take: check_contrast names it
+    if all(k in VALID_LEVELS for k in contrast.subset):
         sub = subset_meta(contrast, meta)
         where = " in its subset" if contrast.subset else ""
         if sub.empty:
