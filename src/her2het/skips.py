@@ -71,7 +71,8 @@ def contrast_skip(contrast: Contrast, meta: pd.DataFrame) -> str | None:
         sub = subset_meta(contrast, meta)
         where = " in its subset" if contrast.subset else ""
         if sub.empty:
-            return f"no sample{where} has a {contrast.variable!r} value"
+            kept = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in contrast.subset.items())
+            return f"its subset ({kept}) leaves no sample with a {contrast.variable!r} value"
         levels = set(level_series(sub[contrast.variable]))
         for lv in (contrast.reference, contrast.target):
             if lv not in levels:
