@@ -46,7 +46,13 @@ def baseline_rows(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def patient_groups(patients: pd.DataFrame) -> pd.Series:
-    """The paper's patient groups from HET and pCR (``pCR``/``no-pCR`` when HET is unknown)."""
+    """The paper's patient groups from HET and pCR (``pCR``/``no-pCR`` when HET is unknown).
+
+    Without a ``pCR`` column: ``HET``/``nonHET`` from HET, else ``""`` (no group; no
+    placeholder label is made up).
+    """
+    if "pCR" not in patients:
+        return _groups_without_pcr(patients)
     resp = np.where(patients["pCR"].astype(int) == 1, "pCR", "no-pCR")
     if "HET" not in patients:
         return pd.Series(resp, index=patients.index, name="group")
@@ -55,6 +61,14 @@ def patient_groups(patients: pd.DataFrame) -> pd.Series:
     return pd.Series(
         np.char.add(label.astype(str), resp.astype(str)), index=patients.index, name="group"
     )
+
+
+def _groups_without_pcr(patients: pd.DataFrame) -> pd.Series:
+    if "HET" not in patients:
+        return pd.Series("", index=patients.index, name="group")
+    het = patients["HET"]
+    label = np.where(het.isna(), "", np.where(het.fillna(0).astype(int) == 1, "HET", "nonHET"))
+    return pd.Series(label, index=patients.index, name="group")
 
 
 def build_cohort(
@@ -122,11 +136,11 @@ def summarise_cohort(obs: pd.DataFrame, data_source: str) -> pd.DataFrame:
     Columns
     -------
     group, patients, patients_2plus_biopsies, patients_1_biopsy, pre_samples, post_samples,
-    HR_pos, EFS_events (NA when EFS is not given), data_source.
+    HR_pos (NA without HR), EFS_events (NA when EFS is not given), data_source.
     """
     pts = obs.drop_duplicates("patient").set_index("patient")
     rows = []
-    groups = ordered_groups(set(pts["group"]))
+    groups = ordered_groups(set(pts["group"].dropna().astype(str)) - {""})  # "": no group
     for name in [*groups, "all"]:
         p = pts if name == "all" else pts[pts["group"] == name]
         s = obs[obs["patient"].isin(p.index)]
@@ -138,7 +152,7 @@ def summarise_cohort(obs: pd.DataFrame, data_source: str) -> pd.DataFrame:
                 "patients_1_biopsy": int((p["n_baseline_biopsies"] == 1).sum()),
                 "pre_samples": int((s["timepoint"] == "pre").sum()),
                 "post_samples": int((s["timepoint"] == "post").sum()),
-                "HR_pos": int((p["HR"] == "pos").sum()),
+                "HR_pos": int((p["HR"] == "pos").sum()) if "HR" in p else pd.NA,
                 "EFS_events": int(p["EFS_event"].sum()) if "EFS_event" in p else pd.NA,
                 "data_source": data_source,
             }

@@ -408,7 +408,7 @@ def logistic_models(
         summaries.append(fit.summary)
     t = pd.concat(terms, ignore_index=True) if terms else pd.DataFrame()
     t = t.reindex(columns=list(LOGISTIC_TERM_COLUMNS))
-    return t, pd.DataFrame(summaries)[list(LOGISTIC_MODEL_COLUMNS)]
+    return t, pd.DataFrame(summaries, columns=list(LOGISTIC_MODEL_COLUMNS))  # none: header
 
 
 def survival_analysis(table: pd.DataFrame, cfg: dict) -> dict[str, pd.DataFrame]:
@@ -443,5 +443,5 @@ def survival_analysis(table: pd.DataFrame, cfg: dict) -> dict[str, pd.DataFrame]
         "cox_terms": (pd.concat(terms, ignore_index=True) if terms else pd.DataFrame()).reindex(
             columns=list(COX_TERM_COLUMNS)
         ),
-        "cox_models": pd.DataFrame(summaries)[list(COX_MODEL_COLUMNS)],
+        "cox_models": pd.DataFrame(summaries, columns=list(COX_MODEL_COLUMNS)),
     }

@@ -325,7 +325,11 @@ def associations(
     # the HET x pCR groups; patients with unknown HET ("pCR" / "no-pCR") are not a group here
     groups = [g for g in ordered_groups(set(pre["group"].astype(str))) if g in GROUP_ORDER]
     rows += _from_scores(compare_groups(pre, feats, groups))
-    strata = {"all": groups, "nonHET": ["nonHET/no-pCR", "nonHET/pCR"]}
+    # "all" = every patient, also in a cohort without HET or pCR (groups there are not HET x pCR)
+    strata = {
+        "all": ordered_groups(set(table["group"].astype(str))),
+        "nonHET": ["nonHET/no-pCR", "nonHET/pCR"],
+    }
     strata["HET"] = ["HET/no-pCR", "HET/pCR"]
     rows += _from_scores(compare_pre_post(table, feats, strata))
     out = pd.DataFrame(rows).reindex(columns=list(ASSOCIATION_COLUMNS))

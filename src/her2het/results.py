@@ -243,9 +243,15 @@ class Results:
     subtype_method = _Table(
         "subtypes/method.tsv",
         "subtype_samples",
-        "Key/value description of the subtyping method (centroids, centring, mix)",
+        "Key/value description of the subtyping method (centroids, centring, mix, plausibility)",
         absent_when=_SUBTYPE,
         keep_empty=True,
+    )
+    subtype_centres = _Table(
+        "subtypes/centres.tsv",
+        "subtype_samples",
+        "Gene centres used for subtyping (gene, centre, n_samples): freeze for reference centring",
+        absent_when=_SUBTYPE,
     )
     # -- FISH ----------------------------------------------------------------------------------
     fish_samples = _Table(

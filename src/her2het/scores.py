@@ -273,6 +273,8 @@ def compare_pre_post(
     )
     for name, groups in strata.items():
         sub = wide[wide.index.get_level_values("group").isin(groups)]
+        if sub.empty:  # a stratum the cohort does not have (e.g. HET without a HET column)
+            continue
         for col in score_cols:
             if not {(col, "pre"), (col, "post")} <= set(sub.columns):
                 continue

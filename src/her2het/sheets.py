@@ -200,13 +200,17 @@ def validate_sheet(df: pd.DataFrame, schema: Mapping[str, Any], path: str | Path
     if missing:
         raise InputError(f"{path}, line 1, column '{missing[0]}': required column is missing")
     validator = jsonschema.validators.validator_for(schema)(schema)
+    # x-complete: an optional column that, when given, needs a value in every row
+    complete = set(schema.get("required", [])) | {
+        c for c, p in props.items() if p.get("x-complete")
+    }
     typed: dict[str, list[Any]] = {c: [] for c in df.columns}
     for row, values in zip(df.index, df.itertuples(index=False, name=None), strict=True):
         instance: dict[str, Any] = {}
         for col, val in zip(df.columns, values, strict=True):
             if val == "":
                 typed[col].append(None)
-                if col in schema.get("required", []):
+                if col in complete:
                     raise InputError(f"{_where(path, row, col)}: value is missing")
                 continue
             v = _coerce(val, props[col]) if col in props else val
@@ -242,6 +246,9 @@ def load_samples(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
         raise InputError(
             f"{_where(path, row, 'sample')}: duplicated sample ID {df.at[row, 'sample']!r}"
         )
+    if "biopsy" not in df:  # optional: one label per sample is unique within patient
+        df["biopsy"] = df["sample"]
+    df["biopsy"] = df["biopsy"].fillna(df["sample"])
     row = _first_duplicate(df["patient"] + "\t" + df["timepoint"] + "\t" + df["biopsy"])
     if row is not None:
         raise InputError(

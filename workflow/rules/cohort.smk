@@ -82,3 +82,26 @@ rule plot_sample_flow:
         dpi=figure_dpi("sample_flow"),
     script:
         "../scripts/plot_sample_flow.py"
+
+
+rule list_skipped:
+    output:
+        table=report(
+            "results/skipped.tsv",
+            caption="../report/skipped.rst",
+            category="1. Cohort",
+        ),
+    log:
+        "results/logs/list_skipped.log",
+    benchmark:
+        "results/benchmarks/list_skipped.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        skips=[(s.stage, s.item, s.reason) for s in SKIPS],
+    script:
+        "../scripts/list_skipped.py"

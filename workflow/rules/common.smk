@@ -201,6 +201,31 @@ def _check_centroid_genes(sub):
         )
 
 
+# Analyses the cohort's columns cannot form (no HET, pCR, follow-up or second timepoint) are
+# skipped before any job, each named once: "Skipped: ..." on stderr and results/skipped.tsv.
+SKIPS = []
+
+
+def _skip_unformable_contrasts(contrasts, meta):
+    """Drop the DE contrasts this cohort cannot form (her2het.skips.contrast_skip)."""
+    from her2het import skips
+
+    specs, kept, found = skips.prune_contrasts(
+        config["de"]["contrasts"], contrasts, meta
+    )
+    config["de"]["contrasts"] = specs
+    SKIPS.extend(found)
+    return kept
+
+
+def _skip_unformable_outcome(columns):
+    """Drop the pCR/survival models whose trial columns are absent (her2het.skips)."""
+    from her2het import skips
+
+    config["outcome"], found = skips.prune_outcome(config["outcome"], columns)
+    SKIPS.extend(found)
+
+
 def _validate_analysis():
     """Contrasts, gene-set files and centroids: checked against the sheets before any job."""
     try:
@@ -209,10 +234,12 @@ def _validate_analysis():
         except ValueError as exc:
             raise _config_error("de.contrasts", exc) from None
         meta = SAMPLES.merge(PATIENTS, on="patient", how="left")
-        for i, c in enumerate(contrasts):
+        index = {str(s["id"]): i for i, s in enumerate(config["de"]["contrasts"])}
+        contrasts = _skip_unformable_contrasts(contrasts, meta)
+        for c in contrasts:
             why = de.check_contrast(c, meta)
             if why:
-                raise _config_error(f"de.contrasts[{i}] (id {c.id})", why)
+                raise _config_error(f"de.contrasts[{index[c.id]}] (id {c.id})", why)
         for i, path in enumerate(config["scores"]["gene_sets"]):
             if not Path(resource_path(path)).is_file():
                 raise _config_error(f"scores.gene_sets[{i}]", f"file not found: {path}")
@@ -262,6 +289,7 @@ def _validate_analysis():
             subtype=config["subtype"]["enabled"],
             fish=_has_fish(),
         )
+        _skip_unformable_outcome(columns)
         for key, message in outcome.check_outcome_config(config["outcome"], columns):
             raise _config_error(key, message)
         return contrasts
@@ -271,6 +299,8 @@ def _validate_analysis():
 
 
 CONTRASTS = {c.id: c for c in _validate_analysis()}
+for _skip in SKIPS:
+    print(_skip.line(), file=sys.stderr)
 IS_DEMO = config["input"] == "demo"
 COUNTS_FROM = _counts_from(config)
 SAMPLE_IDS = SAMPLES["sample"].tolist()
@@ -544,6 +574,7 @@ def all_targets():
     targets = [
         "results/qc/multiqc_report.html",
         "results/software_versions.tsv",
+        "results/skipped.tsv",
         "results/qc/samples.tsv",
         "results/figures/qc.png",
         "results/cohort/cohort.h5ad",

@@ -34,6 +34,7 @@ rule subtype_samples:
         patients="results/subtypes/patients.tsv",
         transitions="results/subtypes/transitions.tsv",
         method="results/subtypes/method.tsv",
+        centres="results/subtypes/centres.tsv",
     log:
         "results/logs/subtype_samples.log",
     benchmark:

@@ -1,0 +1,12 @@
+"""The analyses this cohort's columns cannot form, one row each (her2het.skips.skip_table)."""
+
+import sys
+
+from her2het import skips
+
+sys.stderr = open(snakemake.log[0], "w")
+found = [skips.Skip(*row) for row in snakemake.params.skips]
+table = skips.skip_table(found)
+table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
+for s in found:
+    print(s.line(), file=sys.stderr)
