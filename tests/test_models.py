@@ -159,10 +159,11 @@ def test_survival_analysis_skips_groupings_that_are_absent() -> None:
 
 def test_a_model_that_cannot_be_fitted_is_reported_not_raised() -> None:
     df = _patients(n=30)
+    df["ERBB2_twice"] = 2 * df["ERBB2"]  # collinear with ERBB2
     cfg = {
         "firth": "auto", "cv_folds": 0, "cv_repeats": 1,
         "models": [{"id": "ok", "formula": "pCR ~ ERBB2"},
-                   {"id": "dup", "formula": "pCR ~ ERBB2 + I(2 * ERBB2)"}],
+                   {"id": "dup", "formula": "pCR ~ ERBB2 + ERBB2_twice"}],
     }  # fmt: skip
     terms, summary = models.logistic_models(df, cfg)
     s = summary.set_index("model")

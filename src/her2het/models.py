@@ -1,6 +1,11 @@
 """Response and outcome models: logistic regression for pCR, Kaplan-Meier and Cox for survival.
 
-Logistic (:func:`fit_logistic`): the formula (patsy syntax, as statsmodels) is fitted by
+Formulas come from the config and are data: :mod:`her2het.formula` parses them with a grammar
+of its own (column names, ``+ - : *``, ``0``/``1``, ``C()``, ``Q()``, a few transforms) and
+builds the design from the parsed terms; no formula string ever reaches patsy's, formulaic's or
+Python's evaluation.
+
+Logistic (:func:`fit_logistic`): the design of the formula is fitted by
 maximum likelihood with statsmodels unless the data are separated - some combination of
 predictors predicts the outcome perfectly, as HET does for no pCR in the trial (0% pCR in
 HET). Separation is detected before fitting with the linear-programming check of Konis (2007)
@@ -21,7 +26,6 @@ is flagged, since its hazard ratios are unstable (Peduzzi et al. 1995).
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +34,8 @@ import numpy as np
 import pandas as pd
 
 from her2het.cohort import baseline_rows
+from her2het.formula import check_columns, design_matrices
+from her2het.formula import parse as parse_formula
 
 LOGISTIC_TERM_COLUMNS: tuple[str, ...] = (
     "model", "term", "estimator", "log_odds", "se", "odds_ratio", "ci_low", "ci_high",
@@ -50,40 +56,28 @@ class LogisticFit:
     summary: dict[str, object] = field(default_factory=dict)
 
 
-_FORMULA_FUNCTIONS = frozenset(
-    {"C", "np", "log", "log2", "exp", "sqrt", "I", "Treatment", "center", "standardize", "Q"}
-)
-
-
 def formula_columns(formula: str, columns: Sequence[str]) -> list[str]:
-    """Columns named in ``formula``; unknown names raise a ``ValueError`` naming them.
+    """Columns named in ``formula``; a formula outside the grammar of :mod:`her2het.formula`,
+    or naming a column not in ``columns``, raises a ``ValueError`` saying which.
 
-    String literals (``Treatment('LumA')``) and keyword names (``reference=``) are not names.
+    Formulas are parsed, never evaluated: ``Treatment('LumA')`` is a level, not a name.
     """
-    bare = re.sub(r"(['\"]).*?\1", "", formula)
-    bare = re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\s*=(?!=)", "", bare)
-    names = dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", bare))
-    unknown = [n for n in names if n not in columns and n not in _FORMULA_FUNCTIONS]
-    if unknown:
-        raise ValueError(
-            f"formula {formula!r}: no column {', '.join(map(repr, unknown))} in the patient "
-            f"table (columns: {', '.join(map(str, columns))})"
-        )
-    return [n for n in names if n in columns]
+    parsed = parse_formula(formula)
+    check_columns(parsed, columns)
+    return parsed.columns
 
 
 def _design(table: pd.DataFrame, formula: str) -> tuple[pd.Series, pd.DataFrame, int]:
-    import patsy
-
-    if "~" not in formula:
+    parsed = parse_formula(formula)
+    if parsed.outcome is None:
         raise ValueError(f"formula {formula!r}: expected 'outcome ~ predictors'")
-    lhs = formula.split("~", 1)[0].strip()
-    df = table[formula_columns(formula, list(table.columns))].dropna()
+    check_columns(parsed, list(table.columns))
+    df = table[parsed.columns].dropna()
     n_dropped = len(table) - len(df)
-    y, x = patsy.dmatrices(formula, df, return_type="dataframe", NA_action="raise")
-    yv = y.iloc[:, 0]
-    if set(np.unique(yv)) - {0.0, 1.0}:
-        raise ValueError(f"formula {formula!r}: the outcome {lhs!r} must be coded 0/1")
+    yv, x = design_matrices(parsed, df)
+    assert yv is not None
+    if not pd.api.types.is_numeric_dtype(yv) or set(np.unique(yv)) - {0.0, 1.0}:
+        raise ValueError(f"formula {formula!r}: the outcome {parsed.outcome!r} must be coded 0/1")
     return yv.astype(int), x, n_dropped
 
 
@@ -326,11 +320,19 @@ def fit_cox(
     from lifelines import CoxPHFitter
     from lifelines.statistics import proportional_hazard_test
 
+    parsed = parse_formula(formula)
+    if parsed.outcome is not None:
+        raise ValueError(f"formula {formula!r}: a Cox formula is the right-hand side only")
     df = _survival_frame(table, time, event, formula_columns(formula, list(table.columns)))
+    _, x = design_matrices(parsed, df)
+    x = x.drop(columns="Intercept", errors="ignore")  # the baseline hazard absorbs it
+    if time in x.columns or event in x.columns:
+        raise ValueError(f"formula {formula!r}: the follow-up columns cannot be covariates")
+    design = pd.concat([x, df[[time, event]]], axis=1)
     cph = CoxPHFitter()
-    cph.fit(df, duration_col=time, event_col=event, formula=formula)
+    cph.fit(design, duration_col=time, event_col=event)
     s = cph.summary
-    ph = proportional_hazard_test(cph, df, time_transform="rank").summary
+    ph = proportional_hazard_test(cph, design, time_transform="rank").summary
     terms = pd.DataFrame(
         {
             "model": name,
