@@ -184,25 +184,26 @@ def power_paired(n: float, effect: float, alpha: float) -> float:
 def power_fisher(n_a: int, n_b: int, p_b: float, odds_ratio: float, alpha: float) -> float:
     """Exact power of Fisher's two-sided test: group a's rate has ``odds_ratio`` vs rate ``p_b``.
 
-    Sums the binomial probabilities of every 2 x 2 table whose Fisher p-value is below alpha.
+    Sums the binomial probabilities of every 2 x 2 table whose Fisher p-value (two-sided, as
+    scipy: the tables no more likely than the observed one under the hypergeometric null)
+    is below alpha.
     """
     if not (n_a >= 1 and n_b >= 1) or not 0 < p_b < 1:
         return np.nan
     odds = odds_ratio * p_b / (1 - p_b)
     p_a = odds / (1 + odds)
-    pa = stats.binom.pmf(np.arange(n_a + 1), n_a, p_a)
+    a = np.arange(n_a + 1)
+    pa = stats.binom.pmf(a, n_a, p_a)
     pb = stats.binom.pmf(np.arange(n_b + 1), n_b, p_b)
     total = 0.0
-    for a in range(n_a + 1):
-        if pa[a] < 1e-12:
-            continue
-        for b in range(n_b + 1):
-            if pb[b] < 1e-12:
-                continue
-            p = stats.fisher_exact([[a, n_a - a], [b, n_b - b]])[1]
-            if p < alpha:
-                total += pa[a] * pb[b]
-    return float(total)
+    for m in range(n_a + n_b + 1):  # the total number of responders (Fisher's margin)
+        lo, hi = max(0, m - n_b), min(n_a, m)
+        k = np.arange(lo, hi + 1)
+        null = stats.hypergeom.pmf(k, n_a + n_b, n_a, m)
+        pval = np.array([null[null <= v * (1 + 1e-7)].sum() for v in null])
+        reject = k[pval < alpha]
+        total += float(np.sum(pa[reject] * pb[m - reject]))
+    return total
 
 
 # --------------------------------------------------------------------------------------------
