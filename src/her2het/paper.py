@@ -65,7 +65,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -288,6 +288,8 @@ class Attenuation:
     pvalue: float
     n_permutations: int
     selection: str
+    response: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per patient: ``patient``, ``HET``, ``response`` (mean signed change, VST)."""
 
 
 def treatment_attenuation(
@@ -361,6 +363,9 @@ def treatment_attenuation(
         n_het=n_het, n_nonhet=n_non, n_genes=len(chosen), response_het=r_het,
         response_nonhet=r_non, ratio=r_het / r_non if r_non else np.nan, statistic=obs,
         pvalue=pval, n_permutations=n_permutations, selection=selection,
+        response=pd.DataFrame(
+            {"patient": delta.index[ok].astype(str), "HET": h, "response": response}
+        ),
     )  # fmt: skip
 
 
@@ -768,6 +773,14 @@ def finding_verdicts(table: pd.DataFrame) -> dict[int, str]:
     return {f: str(prim["verdict"].get(f, "not tested")) for f in range(1, 6)}
 
 
+@dataclass
+class PaperTables:
+    """The findings table and the per-patient treatment response behind finding 4."""
+
+    findings: pd.DataFrame
+    treatment_response: pd.DataFrame
+
+
 def findings_from_files(
     associations: str,
     patients: str,
@@ -781,7 +794,7 @@ def findings_from_files(
     transitions: str | None = None,
     gene_sets: Sequence[str] = (),
     cfg: Mapping[str, object] | None = None,
-) -> pd.DataFrame:
+) -> PaperTables:
     """:func:`findings` from the workflow's result files (optional ones may be None).
 
     ``cfg`` is the ``paper`` config section (``alpha``, ``n_permutations``, ``seed``,
@@ -820,7 +833,7 @@ def findings_from_files(
 
         for path in gene_sets:
             sets.update({s.name: list(s.genes) for s in read_gmt(path)})
-    return findings(
+    table = findings(
         pd.read_csv(associations, sep="\t"),
         pd.read_csv(patients, **ids),
         de_summary=pd.read_csv(de_summary, sep="\t"),
@@ -835,3 +848,9 @@ def findings_from_files(
         power_effect=float(cfg.get("power_effect", 0.8)),  # type: ignore[arg-type]
         power_odds_ratio=float(cfg.get("power_odds_ratio", 0.2)),  # type: ignore[arg-type]
     )
+    response = (
+        attenuation.response
+        if isinstance(attenuation, Attenuation)
+        else pd.DataFrame(columns=["patient", "HET", "response"])
+    )
+    return PaperTables(table, response)

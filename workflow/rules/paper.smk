@@ -31,6 +31,7 @@ rule paper_findings:
             caption="../report/paper_findings.rst",
             category="8. Paper figures",
         ),
+        treatment_response="results/paper/treatment_response.tsv",
     log:
         "results/logs/paper_findings.log",
     benchmark:
@@ -82,6 +83,7 @@ use rule fig1 as fig2 with:
     input:
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
+        findings="results/paper/findings.tsv",
     output:
         png=report(
             "results/figures/paper/fig2_erbb2_by_group.png",
@@ -103,6 +105,7 @@ use rule fig1 as fig3 with:
     input:
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
+        findings="results/paper/findings.tsv",
     output:
         png=report(
             "results/figures/paper/fig3_het.png",
@@ -125,7 +128,8 @@ use rule fig1 as fig4 with:
         unpack(fig4_inputs),
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
-        de_summary="results/de/summary.tsv",
+        findings="results/paper/findings.tsv",
+        treatment_response="results/paper/treatment_response.tsv",
     output:
         png=report(
             "results/figures/paper/fig4_pre_post.png",
@@ -147,6 +151,7 @@ use rule fig1 as fig5 with:
     input:
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
+        findings="results/paper/findings.tsv",
     output:
         png=report(
             "results/figures/paper/fig5_immune.png",

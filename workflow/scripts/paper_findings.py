@@ -6,7 +6,7 @@ from her2het.paper import findings_from_files
 
 sys.stderr = open(snakemake.log[0], "w")
 inp = snakemake.input
-table = findings_from_files(
+tables = findings_from_files(
     inp.associations,
     inp.patients,
     inp.de_summary,
@@ -19,4 +19,6 @@ table = findings_from_files(
     gene_sets=list(inp.gene_sets),
     cfg=snakemake.params.paper,
 )
-table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
+out = {"sep": "\t", "index": False, "lineterminator": "\n"}
+tables.findings.to_csv(snakemake.output.table, **out)
+tables.treatment_response.to_csv(snakemake.output.treatment_response, **out)
