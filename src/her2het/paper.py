@@ -43,8 +43,9 @@ The pre-declared checks (:data:`CHECKS`; ``*`` = primary):
    cancer burden higher in HET (proportional odds; RCB is ordinal, so unlike pCR it does not
    separate when no HET patient has pCR).
 3. ``*`` decreased HER2 in residual tumours (non-HET patients, paired Wilcoxon), measured by
-   the first available of HER2 IHC score (protein), FISH ERBB2/CEP17 ratio, ERBB2 mRNA - the
-   row's ``measures`` says which; the others, % amplified cells, PI3K and luminal scores are
+   the first of FISH ERBB2/CEP17 ratio, HER2 IHC score (protein), ERBB2 mRNA that the tables
+   have (a choice made on which columns exist, never on their values) - the row's
+   ``measures`` says which; the others, % amplified cells, PI3K and luminal scores are
    supporting; FISH HET gained vs lost (one pre-declared baseline biopsy per patient against
    the residual sample, a residual turned HER2-negative counted apart:
    :func:`fish_het_change`); subtype shift to luminal.
@@ -94,10 +95,12 @@ HET_NOPCR = "groups:HET/no-pCR vs nonHET/no-pCR"
 PRE_POST = "pre_post:nonHET"
 RCB_HET = "RCB vs HET"
 INTERACTION_CONTRAST = "treatment_HET_vs_nonHET"
-# what "decreased HER2" is measured by, in order of preference (protein, gene copies, mRNA)
+# what "decreased HER2" is measured by: the primary check uses the first of these the tables
+# have (FISH ratio: the trial's HER2 assay, quantitative; IHC: protein, but an area score
+# that saturates at 3+; mRNA last), the others are supporting
 HER2_MEASURES: tuple[tuple[str, str], ...] = (
-    ("fish_ihc_score", "HER2 protein (IHC score 0-3 of the FISH areas)"),
     ("fish_ratio", "ERBB2 gene amplification (FISH ERBB2/CEP17 ratio)"),
+    ("fish_ihc_score", "HER2 protein (IHC score 0-3 of the FISH areas)"),
     ("ERBB2", "ERBB2 mRNA (VST)"),
 )
 
@@ -441,9 +444,11 @@ def _assoc_check(
             note=f"odds ratio of pCR (HET vs non-HET), exact 95% CI {r['ci_low']:.3g}-{r['ci_high']:.3g}",
         )  # fmt: skip
     if pd.isna(r["pvalue"]):
+        why = r.get("note", "")
+        if not isinstance(why, str) or not why:
+            why = "too few patients, or no patient's value differs"
         return _row(
-            c.finding, **base, test=r["test"], n=n, _dir=pd.NA,
-            note=f"not estimable: {r.get('note', '') or 'too few patients'}",
+            c.finding, **base, test=r["test"], n=n, _dir=pd.NA, note=f"not estimable: {why}"
         )  # fmt: skip
     kind = "paired" if str(r["test"]).startswith("Wilcoxon") else "two"
     return _row(
@@ -677,7 +682,7 @@ def findings(
     # finding 3: "decreased HER2" by the best measure present (pre-declared order)
     measured = [
         (col, what) for col, what in HER2_MEASURES
-        if not a[(a["family"] == PRE_POST) & (a["feature"] == col) & a["pvalue"].notna()].empty
+        if not a[(a["family"] == PRE_POST) & (a["feature"] == col)].empty
     ]  # fmt: skip
     if not measured:
         measured = [HER2_MEASURES[-1]]
