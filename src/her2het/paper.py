@@ -690,6 +690,15 @@ def findings(
         c = Check(3, "primary" if i == 0 else "supporting", PRE_POST, col, -1,
                   f"decreased HER2 in residual tumours (non-HET, paired): {what}", what)  # fmt: skip
         rows.append(_assoc_check(a, c, power_effect=power_effect))
+    if fish_change is not None and not len(fish_change):
+        rows.append(
+            _row(
+                3, check="FISH HET (trial definition) gained vs lost: one baseline biopsy vs residual",
+                source="fish/samples.tsv", feature="het_trial", expected="more", _dir=pd.NA,
+                note="not tested: no patient with an evaluable FISH sample at the pre-declared "
+                "baseline biopsy (paper.baseline_biopsy) and at residual tumour",
+            )
+        )  # fmt: skip
     if fish_change is not None and len(fish_change):
         ch = fish_change["change"].value_counts()
         g, lo, neg = (int(ch.get(k, 0)) for k in ("gained", "lost", "turned HER2-negative"))

@@ -2,26 +2,9 @@
 # table, and the `paper` target that builds them all.
 
 
-def paper_findings_inputs(wildcards=None):
-    """Tables of the findings checks: the interaction contrast, FISH, subtypes, gene sets."""
-    inputs = {
-        "expression": "results/expression/expression.h5ad",
-        "samples": sheet_inputs()["samples"],
-        "patient_sheet": sheet_inputs()["patients"],
-        "gene_sets": [resource_path(p) for p in config["scores"]["gene_sets"]],
-    }
-    if "treatment_HET_vs_nonHET" in CONTRASTS:
-        inputs["interaction"] = "results/de/contrasts/treatment_HET_vs_nonHET.tsv"
-    if HAS_FISH:
-        inputs["fish_samples"] = "results/fish/samples.tsv"
-    if config["subtype"]["enabled"]:
-        inputs["transitions"] = "results/subtypes/transitions.tsv"
-    return inputs
-
-
 rule paper_findings:
     input:
-        unpack(paper_findings_inputs),
+        unpack(findings_inputs),
         associations="results/outcome/associations.tsv",
         patients="results/outcome/patients.tsv",
         de_summary="results/de/summary.tsv",
