@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from her2het.cohort import baseline_rows, het_side
+from her2het.cohort import het_side
 
 FINDINGS_COLUMNS: tuple[str, ...] = (
     "finding", "figure", "claim", "role", "check", "measures", "source", "feature", "expected",
@@ -416,9 +416,8 @@ def circularity(gene_sets: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 
 def _assoc_check(
-    a: pd.DataFrame, c: Check, *, power_effect: float, role: str | None = None,
-    measures: str | None = None,
-) -> dict[str, object]:  # fmt: skip
+    a: pd.DataFrame, c: Check, *, role: str | None = None, measures: str | None = None
+) -> dict[str, object]:
     expected = {1: "higher", -1: "lower"}[c.sign]
     base = {
         "role": role or c.role, "check": c.check, "measures": measures or c.measures,
@@ -566,7 +565,7 @@ def _interaction_rows(
     return rows
 
 
-def _attenuation_row(att: Attenuation | str | None, power_effect: float) -> dict[str, object]:
+def _attenuation_row(att: Attenuation | str | None) -> dict[str, object]:
     base = {
         "role": "primary", "check": "treatment effect (post vs pre) smaller in HET than in non-HET",
         "measures": "mean signed change over treatment-changed genes, per patient (VST)",
@@ -642,7 +641,8 @@ def findings(
     associations
         :func:`her2het.outcome.associations`'s table.
     patients
-        The patient table (:func:`her2het.outcome.patient_table`).
+        The patient table (:func:`her2het.outcome.patient_table`); every number checked comes
+        from the association table built from it, so it is not read again here.
     de_summary, interaction
         The DE summary and the interaction contrast's gene table (finding 4).
     attenuation
@@ -655,10 +655,10 @@ def findings(
         Significance level after multiplicity control; the effects power is computed for.
     """
     a = associations
-    pre = baseline_rows(patients)
+    del patients  # the association table carries the patient-level numbers
     rows: list[dict[str, object]] = []
     for c in CHECKS:
-        rows.append(_assoc_check(a, c, power_effect=power_effect))
+        rows.append(_assoc_check(a, c))
         if c.finding == 1 and c.role == "primary":
             rows.append(_highest_group(a))
     # finding 2: Firth odds ratios (finite under separation), supporting
@@ -689,7 +689,7 @@ def findings(
     for i, (col, what) in enumerate(measured):
         c = Check(3, "primary" if i == 0 else "supporting", PRE_POST, col, -1,
                   f"decreased HER2 in residual tumours (non-HET, paired): {what}", what)  # fmt: skip
-        rows.append(_assoc_check(a, c, power_effect=power_effect))
+        rows.append(_assoc_check(a, c))
     if fish_change is not None and not len(fish_change):
         rows.append(
             _row(
@@ -727,11 +727,9 @@ def findings(
                 note=f"to luminal {to_lum}, from luminal {from_lum}",
             )
         )  # fmt: skip
-    rows.append(_attenuation_row(attenuation, power_effect))
+    rows.append(_attenuation_row(attenuation))
     rows += _interaction_rows(interaction, de_summary, alpha)
-    out = _decide(rows, alpha, power_effect, power_odds_ratio)
-    del pre
-    return out
+    return _decide(rows, alpha, power_effect, power_odds_ratio)
 
 
 def _decide(
