@@ -318,7 +318,9 @@ def treatment_attenuation(
     of ``delta`` over all patients (Benjamini-Hochberg q < ``alpha``, at most ``max_genes``
     by p-value; the 50 smallest p-values when none pass), each with the sign of its mean
     change. Choosing them among non-HET patients only would make non-HET look more responsive
-    by selection alone (the winner's curse), a bias towards "HET changed less". Each patient's
+    by selection alone (the winner's curse), a bias towards "HET changed less": on simulated
+    cohorts with equal effects (115 + 14 patients, 43 paired, 200 seeds) that choice gave
+    "smaller in HET" at p < 0.05 in 12.0% of seeds, this one in 3.0% (nominal 2.5%). Each patient's
     treatment response is the mean signed change over those genes; the statistic is the mean
     response of HET minus non-HET patients (negative = smaller in HET) and ``ratio`` is HET's
     mean response as a fraction of non-HET's (the share of the non-HET treatment effect seen in
