@@ -129,25 +129,31 @@ def test_feature_columns_and_outcome_config_checks() -> None:
     assert "outcome.survival.cox[0] (id c)" not in problems
 
 
-def test_findings_agree_with_planted_directions_and_flip_when_reversed() -> None:
+def test_findings_verdicts_follow_the_planted_directions_and_flip_when_reversed() -> None:
     t = _cohort()
     t = t.assign(ERBB2=t["X"], IMMUNE_T_CELLS=t["X"])
     a = outcome.associations(t, ["ERBB2", "IMMUNE_T_CELLS"], n_resamples=199)
     f = paper.findings(a, t)
+    assert set(f["verdict"]) <= set(paper.VERDICTS)
     erbb2 = f[(f["feature"] == "ERBB2") & (f["finding"] == 1)]
-    assert erbb2["agrees"].all() and len(erbb2) == 2  # highest group and vs pCR
-    assert f.loc[f["feature"] == "HET", "agrees"].all()
-    assert f.loc[f["note"] == "not in this run's tables", "agrees"].isna().all()
+    assert len(erbb2) == 2  # vs pCR (primary) and above every other group (supporting)
+    assert erbb2.set_index("role").at["primary", "verdict"] == "agrees"
+    assert f.loc[(f["feature"] == "HET") & (f["role"] == "primary"), "verdict"].eq("agrees").all()
+    missing = f[f["note"].str.contains("not in this run's tables")]
+    assert len(missing) and missing["verdict"].eq("not tested").all()
     flipped = t.assign(ERBB2=-t["X"])
     a2 = outcome.associations(flipped, ["ERBB2"], n_resamples=199)
     f2 = paper.findings(a2, flipped)
-    assert not f2.loc[(f2["feature"] == "ERBB2") & (f2["finding"] == 1), "agrees"].any()
+    assert (
+        f2.loc[(f2["feature"] == "ERBB2") & (f2["finding"] == 1), "verdict"].eq("disagrees").all()
+    )
     de = pd.DataFrame(
         {"contrast": ["post_vs_pre_HET", "post_vs_pre_nonHET"], "de_up": [1, 30],
          "de_down": [0, 12], "units_target": [4, 8], "status": ["ok", "ok"]}
     )  # fmt: skip
     f3 = paper.findings(a, t, de_summary=de)
-    assert f3.loc[f3["finding"] == 4, "estimate"].iloc[0] == 1 - 42
+    counts = f3[(f3["finding"] == 4) & (f3["role"] == "description")].iloc[0]
+    assert counts["estimate"] == 1 - 42 and counts["verdict"] == "not tested"  # description only
 
 
 def test_association_table_is_deterministic() -> None:
@@ -166,8 +172,10 @@ def test_untested_contrast_is_not_counted_as_zero_de_genes() -> None:
          "de_down": [0, 12], "units_target": [1, 8],
          "status": ["not tested: fewer than 2 units per level", "ok"]}
     )  # fmt: skip
-    row = paper.findings(a, t, de_summary=de).query("finding == 4").iloc[0]
-    assert pd.isna(row["agrees"]) and "not tested" in row["note"]
+    rows = paper.findings(a, t, de_summary=de).query("finding == 4")
+    assert rows["verdict"].eq("not tested").all()
+    counts = rows[rows["role"] == "description"].iloc[0]
+    assert pd.isna(counts["estimate"]) and "fewer than 2 units per level" in counts["note"]
 
 
 def test_patients_with_unknown_het_are_not_a_patient_group_in_tests() -> None:

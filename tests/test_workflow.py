@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from her2het.paper import VERDICTS, finding_verdicts
+
 from .conftest import REPO, run_snakemake, write_config
 
 BIN = Path(sys.executable).parent
@@ -149,10 +151,13 @@ def test_end_to_end_small_demo(small_run: Path, tmp_path: Path) -> None:
     assert cox["low_epv"]  # 8 events for 3 coefficients: flagged
     found = pd.read_csv(res / "paper" / "findings.tsv", sep="\t")
     assert set(found["finding"]) == {1, 2, 3, 4, 5}
-    # Finding 4 compares DE-gene counts; at ~50k reads per sample and 8 vs 4 paired patients the
-    # small demo has no power (0 vs 0 genes). The paper-scale test asserts it.
-    rest = found[found["finding"] != 4]
-    assert rest["agrees"].all(), rest.loc[~rest["agrees"], "check"].tolist()
+    assert set(found["verdict"]) <= set(VERDICTS)
+    # 31 patients (6 HET, 4 of them with a residual sample): every planted primary check has the
+    # planted direction; significance after Holm is not guaranteed at this size, except for the
+    # two largest planted effects (findings 1 and 5). The paper-scale test asserts the rest.
+    verdicts = finding_verdicts(found)
+    assert all(v in ("agrees", "direction only") for v in verdicts.values()), verdicts
+    assert verdicts[1] == verdicts[5] == "agrees", verdicts
     for png in (res / "figures" / "paper").glob("fig*.png"):
         assert png.stat().st_size > 20_000, png
     assert len(list((res / "figures" / "paper").glob("fig*.p*"))) == 12

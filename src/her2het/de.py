@@ -19,8 +19,14 @@ sheet) names:
   within-level effects. Requires ``paired``.
 * ``level`` - ``patient`` (default) sums the counts of a patient's samples at the same
   timepoint (DESeq2's ``collapseReplicates``: a patient's two baseline biopsies become one
-  library) or ``sample`` (every sample a unit; only valid with ``paired``, otherwise the
-  biopsies of one patient are pseudo-replicates).
+  library, a pseudo-bulk of the two weighted by their sequencing depth - the deeper biopsy
+  counts more) or ``sample`` (every sample a unit; only valid with ``paired``, otherwise the
+  biopsies of one patient are pseudo-replicates). An unpaired contrast on a variable that
+  takes both levels within one patient (e.g. a biopsy-site column) is a configuration error:
+  that patient would sit in both arms. To use one pre-declared biopsy per patient instead of
+  the pseudo-bulk, subset on the sample sheet's ``biopsy`` column (``subset: {biopsy: [B1]}``);
+  the biopsy-concordance tables (``results/expression/biopsy_concordance_*.tsv``) show how
+  much the two biopsies differ, i.e. when that choice matters.
 
 Contrasts that share subset, level, pairing, blocking, variable and interaction share one
 design and are fitted once (:func:`design_key`).
@@ -181,6 +187,9 @@ def check_contrast(contrast: Contrast, meta: pd.DataFrame) -> str | None:
             lv = sorted(set(level_series(sub[contrast.interaction])) - {""})
             if len(lv) != 2:
                 return f"interaction column {contrast.interaction!r} must have two levels, has {lv}"
+    within = _varies_within_patient(sub, contrast)
+    if within is not None:
+        return within
     if not contrast.paired and "timepoint" in sub.columns and contrast.variable != "timepoint":
         several = sub.groupby("patient")["timepoint"].nunique()
         if (several > 1).any():
@@ -190,6 +199,41 @@ def check_contrast(contrast: Contrast, meta: pd.DataFrame) -> str | None:
             )
     if contrast.paired and "patient" in contrast.blocking:
         return "paired already blocks on patient; remove 'patient' from blocking"
+    return None
+
+
+def _varies_within_patient(sub: pd.DataFrame, contrast: Contrast) -> str | None:
+    """Patient-level units need patient-level groups (None when the contrast is fine).
+
+    An unpaired contrast compares patients: a variable that takes both the reference and the
+    target level within one patient (e.g. the biopsy site) would put that patient in both
+    arms as two "independent" units. The interaction column must be constant per patient
+    (patients are nested in its levels).
+    """
+    if "patient" not in sub.columns:
+        return None
+    pid = sub["patient"].astype(str).to_numpy()
+    if not contrast.paired:
+        var = level_series(sub[contrast.variable])
+        arms = var[var.isin([contrast.reference, contrast.target])]
+        both = arms.groupby(
+            pid[var.isin([contrast.reference, contrast.target]).to_numpy()]
+        ).nunique()
+        if (both > 1).any():
+            return (
+                f"variable {contrast.variable!r} varies within patient {both[both > 1].index[0]} "
+                f"({int((both > 1).sum())} patient(s) at both {contrast.reference!r} and "
+                f"{contrast.target!r}): at level '{contrast.level}' one patient would be in both "
+                "arms; use paired: true, or subset one pre-declared biopsy per patient"
+            )
+    if contrast.interaction is not None and contrast.interaction in sub.columns:
+        lv = level_series(sub[contrast.interaction])
+        several = lv.groupby(pid).nunique()
+        if (several > 1).any():
+            return (
+                f"interaction {contrast.interaction!r} varies within patient "
+                f"{several[several > 1].index[0]}; it must be a patient-level column"
+            )
     return None
 
 

@@ -781,6 +781,7 @@ def patient_fish_features(
     * ``fish_n_evaluable`` - evaluable FISH samples of the timepoint; only these enter
       ``fish_ratio``, ``fish_mean_erbb2`` and ``fish_pct_amplified`` (their means), so a
       5-cell biopsy is never averaged in;
+    * ``fish_ihc_score`` - mean HER2 IHC score (0-3) of those samples, when the table has IHC;
     * ``fish_het_trial``, ``fish_het_cap2009``, ``fish_het_asco2013`` - 1 if any sample is HET
       by that definition, 0 if every call is non-HET, empty when none is evaluable or a call
       waits for IHC the table lacks (``undetermined (IHC needed)`` is never 0).
@@ -805,6 +806,10 @@ def patient_fish_features(
     ev = f[_evaluable(f).to_numpy()]
     out = pd.DataFrame({"fish_n_evaluable": ev.groupby(keys).size()})
     out = out.join(ev.groupby(keys)[list(FISH_NUMERIC)].mean().rename(columns=FISH_NUMERIC))
+    if "ihc_score" in ev:  # IHC in the FISH table: mean area score (-1 = not evaluable)
+        ihc = ev[["patient", "timepoint"]].assign(fish_ihc_score=ev["ihc_score"].where(
+            pd.to_numeric(ev["ihc_score"], errors="coerce") >= 0))  # fmt: skip
+        out = out.join(ihc.groupby(keys)["fish_ihc_score"].mean())
     het = f.groupby(keys)[list(FISH_HET)].agg(_combine_calls)
     codes = het.apply(lambda c: c.map({"HET": 1.0, "non-HET": 0.0})).rename(columns=FISH_HET)
     out = out.join(codes, how="outer")

@@ -18,10 +18,19 @@ Discrimination: the apparent AUC (on the data the model was fitted to, optimisti
 repeated stratified k-fold cross-validated AUC (the model refitted in each training fold,
 out-of-fold predicted probabilities pooled per repeat; median and range over repeats).
 
-Survival (:func:`kaplan_meier`, :func:`logrank`, :func:`fit_cox`): lifelines. The Cox table
-carries the proportional-hazards test (scaled Schoenfeld residuals, rank time transform) and
-events per variable (EPV); a model with fewer than ``min_epv`` events per estimated coefficient
-is flagged, since its hazard ratios are unstable (Peduzzi et al. 1995).
+Firth rows report the standard error R's logistf and brglm2 report (:func:`firth_se`, the
+inverse Fisher information at the penalised estimate) and its Wald ``statistic``; their
+``pvalue`` is the penalised likelihood-ratio test's and their CI the profile likelihood's.
+
+Survival (:func:`kaplan_meier`, :func:`logrank`, :func:`fit_cox`): lifelines for Kaplan-Meier,
+log-rank and the maximum-likelihood Cox fit. A monotone partial likelihood (a group without
+events, e.g. no relapse after pCR) is detected and flagged, and the model refitted with
+Firth's penalised partial likelihood (``firthmodels.FirthCoxPH``, as R's coxphf) with
+profile-likelihood CIs and penalised LRT p-values. The Cox table carries the
+proportional-hazards test of R survival 3.x ``cox.zph`` (:func:`cox_zph`: score test, Kaplan-
+Meier time transform by default, per term and global) and events per variable (EPV); a model
+with fewer than ``min_epv`` events per estimated coefficient is flagged, since its hazard
+ratios are unstable (Peduzzi et al. 1995).
 """
 
 from __future__ import annotations
@@ -119,6 +128,20 @@ def _cv_auc(
     return aucs
 
 
+def firth_se(x: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Standard errors of Firth logistic coefficients as R's logistf and brglm2 report them.
+
+    The square roots of the diagonal of the inverse Fisher information ``(X' W X)^-1`` at the
+    penalised estimate (``W = p (1 - p)``). ``firthmodels`` reports the inverse of the
+    information of its augmented-data fit instead, 1.5-6% smaller on the trial-like data of
+    ``tests/data/firth_logistic_r.csv``; the profile CIs and penalised LRT p-values, which
+    are what the tables use for inference, are the same in both.
+    """
+    p = 1.0 / (1.0 + np.exp(-(x @ params)))
+    info = x.T @ (x * (p * (1 - p))[:, None])
+    return np.sqrt(np.diag(np.linalg.inv(info)))
+
+
 def fit_logistic(
     table: pd.DataFrame,
     formula: str,
@@ -154,7 +177,7 @@ def fit_logistic(
     use_firth = firth == "always" or (firth == "auto" and sep.separation)
     params, res = _fit_once(y, x, use_firth, pl=True)
     ci = np.asarray(res.conf_int())
-    se = np.asarray(res.bse)
+    se = firth_se(x.to_numpy(float), params) if use_firth else np.asarray(res.bse)
     terms = pd.DataFrame(
         {
             "model": name,
@@ -293,13 +316,136 @@ def logrank(table: pd.DataFrame, time: str, event: str, by: str) -> dict[str, ob
 
 
 COX_TERM_COLUMNS: tuple[str, ...] = (
-    "model", "term", "log_hr", "se", "hazard_ratio", "ci_low", "ci_high", "z", "pvalue",
-    "ph_statistic", "ph_pvalue",
+    "model", "term", "estimator", "log_hr", "se", "hazard_ratio", "ci_low", "ci_high", "z",
+    "pvalue", "p_method", "monotone", "ph_statistic", "ph_pvalue",
 )  # fmt: skip
 COX_MODEL_COLUMNS: tuple[str, ...] = (
-    "model", "formula", "n", "events", "n_parameters", "events_per_variable", "low_epv",
-    "concordance", "ph_min_pvalue", "note",
+    "model", "formula", "estimator", "n", "events", "n_parameters", "events_per_variable",
+    "low_epv", "monotone_likelihood", "monotone_terms", "concordance", "ph_test",
+    "ph_global_statistic", "ph_global_pvalue", "ph_min_pvalue", "note",
 )  # fmt: skip
+PH_TRANSFORMS = ("km", "rank", "identity", "log")
+
+
+def _left_km(time: np.ndarray, event: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Kaplan-Meier survival just before each time in ``at`` (left-continuous)."""
+    ts = np.unique(time[event == 1])
+    d = np.array([np.sum((time == t) & (event == 1)) for t in ts], dtype=float)
+    n = np.array([np.sum(time >= t) for t in ts], dtype=float)
+    surv = np.cumprod(1.0 - d / n)
+    idx = np.searchsorted(ts, at, side="left")  # event times strictly before ``at``
+    return np.concatenate([[1.0], surv])[idx]
+
+
+def cox_zph(
+    x: np.ndarray, time: np.ndarray, event: np.ndarray, beta: np.ndarray, *,
+    transform: str = "km",
+) -> tuple[np.ndarray, float]:  # fmt: skip
+    """Proportional-hazards score test of R ``survival`` 3.x ``cox.zph`` (Efron ties).
+
+    For each covariate column j, the score test of adding ``g(t) * x_j`` (a log hazard ratio
+    that changes linearly in the transformed time ``g``) to the model at the fitted ``beta``,
+    with every coefficient of the model as a nuisance parameter (full information matrix, not
+    the Grambsch-Therneau approximation of scaled Schoenfeld residuals); and the global test
+    of all columns together (``p`` degrees of freedom). ``transform``: ``km`` (R's default,
+    one minus the left-continuous Kaplan-Meier estimate), ``rank``, ``identity`` or ``log``.
+    Returns the per-column chi-square statistics (1 df each) and the global one.
+
+    ``cox.zph`` groups the columns of one multi-column term (a factor with three levels) into
+    one test; here every column is its own (they coincide for binary and numeric terms).
+    lifelines' ``proportional_hazard_test`` differs: it divides each scaled-Schoenfeld score
+    by an approximate variance, which gave 7.07 where ``cox.zph`` gives 10.27 on one test
+    data set; this function matches ``cox.zph`` (``tests/data/cox_zph_r.csv``).
+    """
+    x = np.asarray(x, float)
+    time, event = np.asarray(time, float), np.asarray(event).astype(int)
+    if transform == "km":
+        g_all = 1.0 - _left_km(time, event, time)
+    elif transform == "rank":
+        from scipy.stats import rankdata
+
+        g_all = rankdata(time)
+    elif transform == "identity":
+        g_all = time.copy()
+    elif transform == "log":
+        g_all = np.log(time)
+    else:
+        raise ValueError(f"PH test transform must be one of {', '.join(PH_TRANSFORMS)}")
+    g_all = g_all - g_all[event == 1].mean()
+    p = x.shape[1]
+    eta = x @ beta
+    w = np.exp(eta - eta.max())
+    u = np.zeros(p)
+    i_bb, i_bg, i_gg = np.zeros((p, p)), np.zeros((p, p)), np.zeros((p, p))
+    for t in np.unique(time[event == 1]):
+        risk = time >= t
+        dead = risk & (time == t) & (event == 1)
+        d = int(dead.sum())
+        g = g_all[dead][0]
+        wr, xr = w[risk], x[risk]
+        wd, xd = w[dead], x[dead]
+        s0r, s1r = wr.sum(), wr @ xr
+        s2r = (xr * wr[:, None]).T @ xr
+        s0d, s1d = wd.sum(), wd @ xd
+        s2d = (xd * wd[:, None]).T @ xd
+        xsum = xd.sum(axis=0)
+        for j in range(d):
+            f = j / d
+            s0, s1, s2 = s0r - f * s0d, s1r - f * s1d, s2r - f * s2d
+            xbar = s1 / s0
+            v = s2 / s0 - np.outer(xbar, xbar)
+            xsum = xsum - xbar
+            i_bb += v
+            i_bg += g * v
+            i_gg += g * g * v
+        u += g * xsum  # sum over the tied deaths of x minus the Efron risk-set means
+    per_term = np.empty(p)
+    for j in range(p):
+        imat = np.block([[i_bb, i_bg[:, [j]]], [i_bg[[j], :], i_gg[[j]][:, [j]]]])
+        uu = np.concatenate([np.zeros(p), u[[j]]])
+        per_term[j] = float(uu @ np.linalg.solve(imat, uu))
+    imat = np.block([[i_bb, i_bg], [i_bg.T, i_gg]])
+    uu = np.concatenate([np.zeros(p), u])
+    return per_term, float(uu @ np.linalg.solve(imat, uu))
+
+
+def monotone_terms(x: pd.DataFrame, time: np.ndarray, event: np.ndarray) -> list[str]:
+    """Columns whose partial likelihood is monotone: the log hazard ratio runs to +-infinity.
+
+    A column is monotone when at every event time the failing patients have the largest (or
+    at every event time the smallest) value of the risk set - for a binary covariate, one
+    group has no events while at risk, e.g. no relapse after pCR (Heinze & Schemper 2001).
+    Combinations of columns can also be monotone; :func:`fit_cox` catches those from the
+    fit (a log hazard ratio beyond +-8, i.e. a hazard ratio below 0.0003 or above 3000).
+    """
+    time, event = np.asarray(time, float), np.asarray(event).astype(int)
+    out = []
+    for col in x.columns:
+        v = x[col].to_numpy(float)
+        at_max, at_min = True, True
+        for t in np.unique(time[event == 1]):
+            risk = time >= t
+            dead = risk & (time == t) & (event == 1)
+            at_max &= bool(v[dead].min() >= v[risk].max())
+            at_min &= bool(v[dead].max() <= v[risk].min())
+            if not (at_max or at_min):
+                break
+        if (at_max or at_min) and np.ptp(v) > 0:
+            out.append(str(col))
+    return out
+
+
+def _firth_cox(x: pd.DataFrame, time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
+    from firthmodels import FirthCoxPH
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = FirthCoxPH().fit(x.to_numpy(float), (event.astype(bool), time.astype(float)))
+        m.lrt()
+        ci = m.conf_int(method="pl")
+    if not m.converged_:
+        raise ArithmeticError("the Firth-penalised Cox fit did not converge")
+    return {"coef": m.coef_, "se": m.bse_, "ci": ci, "p": m.lrt_pvalues_}
 
 
 def fit_cox(
@@ -310,16 +456,31 @@ def fit_cox(
     *,
     name: str = "model",
     min_epv: float = 10.0,
+    firth: str = "auto",
+    ph_transform: str = "km",
 ) -> tuple[pd.DataFrame, dict[str, object]]:
-    """Cox proportional-hazards model (lifelines ``CoxPHFitter``) with its PH check and EPV.
+    """Cox proportional-hazards model with its PH test, EPV and monotone-likelihood check.
 
-    ``formula`` is the right-hand side (e.g. ``"pCR + HET + HR"``). Returns the term table
+    ``formula`` is the right-hand side (e.g. ``"pCR + HET + HR"``). Maximum partial
+    likelihood (lifelines ``CoxPHFitter``, Efron ties, Wald CIs and p) unless the likelihood
+    is monotone (:func:`monotone_terms`, or a fitted log hazard ratio beyond +-8): then - or
+    always with ``firth="always"`` - Firth's penalised partial likelihood
+    (``firthmodels.FirthCoxPH``, as R's coxphf; Heinze & Schemper 2001) gives finite hazard
+    ratios with profile-likelihood CIs and penalised likelihood-ratio p-values. Under a
+    monotone likelihood the Wald p of the maximum-likelihood fit is meaningless (a group
+    without events gives HR ~1e-8 with p ~ 1 while the log-rank p is small); the row says
+    ``monotone`` and ``estimator``. ``firth="never"`` keeps the ML fit and flags it.
+
+    The PH test is :func:`cox_zph` (``cox.zph`` of R survival 3.x, ``ph_transform``), per
+    term and global, at the reported estimate. Returns the term table
     (:data:`COX_TERM_COLUMNS`) and the model summary (:data:`COX_MODEL_COLUMNS`);
     ``low_epv`` is true, and ``note`` says so, when events per coefficient < ``min_epv``.
     """
     from lifelines import CoxPHFitter
-    from lifelines.statistics import proportional_hazard_test
+    from lifelines.utils import concordance_index
 
+    if firth not in ("auto", "always", "never"):
+        raise ValueError(f"firth must be auto, always or never, not {firth!r}")
     parsed = parse_formula(formula)
     if parsed.outcome is not None:
         raise ValueError(f"formula {formula!r}: a Cox formula is the right-hand side only")
@@ -328,30 +489,57 @@ def fit_cox(
     x = x.drop(columns="Intercept", errors="ignore")  # the baseline hazard absorbs it
     if time in x.columns or event in x.columns:
         raise ValueError(f"formula {formula!r}: the follow-up columns cannot be covariates")
+    tv, ev = df[time].to_numpy(float), df[event].to_numpy().astype(int)
+    mono = monotone_terms(x, tv, ev)
     design = pd.concat([x, df[[time, event]]], axis=1)
-    cph = CoxPHFitter()
-    cph.fit(design, duration_col=time, event_col=event)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines warns on monotone likelihoods: handled
+        cph = CoxPHFitter().fit(design, duration_col=time, event_col=event)
     s = cph.summary
-    ph = proportional_hazard_test(cph, design, time_transform="rank").summary
+    runaway = [str(t) for t, b in zip(s.index, s["coef"], strict=True) if abs(b) > 8]
+    mono += [t for t in runaway if t not in mono]
+    use_firth = firth == "always" or (firth == "auto" and bool(mono))
+    if use_firth:
+        f = _firth_cox(x, tv, ev)
+        beta, se, ci, pv = f["coef"], f["se"], f["ci"], f["p"]
+        p_method, estimator = "penalised LRT", "Firth"
+    else:
+        beta, se = s["coef"].to_numpy(), s["se(coef)"].to_numpy()
+        with np.errstate(divide="ignore"):  # a monotone term kept by firth: never
+            ci = np.log(s[["exp(coef) lower 95%", "exp(coef) upper 95%"]].to_numpy())
+        pv, p_method, estimator = s["p"].to_numpy(), "Wald", "MLE"
+    ph_terms, ph_global = cox_zph(x.to_numpy(float), tv, ev, beta, transform=ph_transform)
+    k = x.shape[1]
+    from scipy.stats import chi2
+
     terms = pd.DataFrame(
         {
             "model": name,
-            "term": s.index.astype(str),
-            "log_hr": s["coef"].to_numpy(),
-            "se": s["se(coef)"].to_numpy(),
-            "hazard_ratio": s["exp(coef)"].to_numpy(),
-            "ci_low": s["exp(coef) lower 95%"].to_numpy(),
-            "ci_high": s["exp(coef) upper 95%"].to_numpy(),
-            "z": s["z"].to_numpy(),
-            "pvalue": s["p"].to_numpy(),
-            "ph_statistic": ph["test_statistic"].reindex(s.index).to_numpy(),
-            "ph_pvalue": ph["p"].reindex(s.index).to_numpy(),
+            "term": [str(c) for c in x.columns],
+            "estimator": estimator,
+            "log_hr": beta,
+            "se": se,
+            "hazard_ratio": np.exp(beta),
+            "ci_low": np.exp(ci[:, 0]),
+            "ci_high": np.exp(ci[:, 1]),
+            "z": beta / se,
+            "pvalue": pv,
+            "p_method": p_method,
+            "monotone": [str(c) in mono for c in x.columns],
+            "ph_statistic": ph_terms,
+            "ph_pvalue": chi2.sf(ph_terms, 1),
         }
     )
-    events = int(df[event].sum())
-    k = len(s)
+    events = int(ev.sum())
     epv = events / k if k else np.nan
     notes = []
+    if mono:
+        notes.append(
+            f"monotone likelihood ({', '.join(mono)}): maximum-likelihood hazard ratios run to "
+            "0 or infinity and their Wald p-values are meaningless; "
+            + ("Firth-penalised estimates, profile CIs, penalised LRT p reported"
+               if use_firth else "firth: never - the maximum-likelihood fit is kept, do not use it")
+        )  # fmt: skip
     if epv < min_epv:
         notes.append(
             f"only {events} events for {k} coefficients (EPV {epv:.1f} < {min_epv:g}): "
@@ -363,12 +551,18 @@ def fit_cox(
     summary: dict[str, object] = {
         "model": name,
         "formula": formula,
+        "estimator": estimator,
         "n": len(df),
         "events": events,
         "n_parameters": k,
         "events_per_variable": epv,
         "low_epv": bool(epv < min_epv),
-        "concordance": float(cph.concordance_index_),
+        "monotone_likelihood": bool(mono),
+        "monotone_terms": ";".join(mono),
+        "concordance": float(concordance_index(tv, -(x.to_numpy(float) @ beta), ev)),
+        "ph_test": f"cox.zph score test (survival 3.x), transform {ph_transform}, Efron ties",
+        "ph_global_statistic": ph_global,
+        "ph_global_pvalue": float(chi2.sf(ph_global, k)) if k else np.nan,
         "ph_min_pvalue": ph_min,
         "note": "; ".join(notes),
     }
@@ -430,7 +624,10 @@ def survival_analysis(table: pd.DataFrame, cfg: dict) -> dict[str, pd.DataFrame]
     terms, summaries = [], []
     for m in cfg["cox"]:
         try:
-            t, s = fit_cox(pre, time, event, m["formula"], name=m["id"], min_epv=cfg["min_epv"])
+            t, s = fit_cox(
+                pre, time, event, m["formula"], name=m["id"], min_epv=cfg["min_epv"],
+                firth=cfg.get("firth", "auto"), ph_transform=cfg.get("ph_transform", "km"),
+            )  # fmt: skip
         except _NOT_ESTIMABLE as exc:
             summaries.append(_not_estimable(m, exc, COX_MODEL_COLUMNS))
             continue

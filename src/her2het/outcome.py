@@ -22,10 +22,27 @@ of the patient sheet, ``post`` for patients with a residual-tumour sample):
   (:func:`her2het.fish.patient_fish_features`); ``biopsies_discordant_fish`` and
   ``biopsies_discordant_rna`` on baseline rows (the biopsies disagree by FISH / by ERBB2 mRNA;
   tested against pCR in :func:`associations`).
+  ``fish_ihc_score`` (mean HER2 IHC score 0-3 of the evaluable FISH samples) when the FISH
+  table has IHC.
+
+Two baseline biopsies of a patient are *averaged* here (VST and scores), and *summed* in the
+DE stage (``level: patient``: a pseudo-bulk of the two biopsies, each weighted by its
+sequencing depth). Both treat the tumour as one unit. The alternative is one pre-declared
+biopsy per patient (a subset on the sample sheet's ``biopsy`` column, e.g.
+``subset: {biopsy: [B1]}``); the biopsy-concordance tables say when the choice
+matters: ``results/expression/biopsy_concordance_genes.tsv`` gives each gene's intraclass
+correlation between a patient's biopsies (low = the biopsy chosen changes the value) and
+``biopsy_concordance_patients.tsv`` each patient's between-biopsy correlation.
+
+Residual cancer burden (RCB): when the patient sheet has an ``RCB`` column (``0``/``I``/``II``/
+``III``, ``RCB-0`` ... ``RCB-III`` or ``0``-``3``; :func:`rcb_levels`), :func:`associations`
+tests it against HET (proportional-odds logistic model) and against every baseline feature
+(Kendall's tau-b, a Jonckheere-type trend test for an ordered outcome).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -219,6 +236,80 @@ def _firth_row(table: pd.DataFrame, formula: str, term: str, family: str) -> dic
     }  # fmt: skip
 
 
+RCB_LEVELS: dict[str, int] = {"0": 0, "I": 1, "II": 2, "III": 3}
+
+
+def rcb_levels(values: pd.Series) -> pd.Series:
+    """RCB category as 0-3 (``0``/``I``/``II``/``III``, ``RCB-0`` ... ``RCB-III``, ``0``-``3``).
+
+    Anything else (empty, ``NA``, unknown text) is missing.
+    """
+    text = values.astype(str).str.strip().str.upper().str.replace(r"^RCB[-_ ]?", "", regex=True)
+    text = text.replace({"1": "I", "2": "II", "3": "III", "1.0": "I", "2.0": "II", "3.0": "III",
+                         "0.0": "0"})  # fmt: skip
+    return text.map(RCB_LEVELS).astype(float)
+
+
+def _rcb_het_row(pre: pd.DataFrame) -> dict:
+    """Proportional-odds (ordinal logistic) model RCB ~ HET: odds ratio of a higher RCB."""
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    df = pd.DataFrame({"rcb": rcb_levels(pre["RCB"]), "HET": pre["HET"]}).dropna()
+    row = {
+        "family": "RCB vs HET", "feature": "HET", "test": "proportional odds (ordinal logistic)",
+        "group_a": "HET=1", "group_b": "HET=0", "n_a": int((df["HET"] == 1).sum()),
+        "n_b": int((df["HET"] == 0).sum()),
+        "median_a": df.loc[df["HET"] == 1, "rcb"].median(),
+        "median_b": df.loc[df["HET"] == 0, "rcb"].median(),
+        "estimate_name": "odds_ratio(higher RCB)", "effect_size_name": "log_odds_ratio",
+    }  # fmt: skip
+    if df["rcb"].nunique() < 2 or df["HET"].nunique() < 2:
+        return {**row, "note": "not estimable: RCB or HET has a single level"}
+    levels = sorted(df["rcb"].unique())
+    y = pd.Categorical(df["rcb"], categories=levels, ordered=True)
+    x = df[["HET"]].astype(float)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = OrderedModel(y, x, distr="logit").fit(method="bfgs", disp=False, maxiter=2000)
+        counts = df["rcb"].value_counts().to_numpy(float)
+        ll0 = float(np.sum(counts * np.log(counts / counts.sum())))  # thresholds-only model
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return {**row, "note": f"not estimable: {exc}"}
+    b, se = float(res.params["HET"]), float(res.bse["HET"])
+    lr = max(2.0 * (res.llf - ll0), 0.0)
+    return {
+        **row, "estimate": np.exp(b), "ci_low": np.exp(b - 1.96 * se),
+        "ci_high": np.exp(b + 1.96 * se), "effect_size": b, "statistic": lr,
+        "pvalue": float(stats.chi2.sf(lr, 1)),
+        "note": (
+            f"RCB levels {', '.join(str(int(v)) for v in levels)} (0 = pCR); likelihood-ratio "
+            "p, Wald 95% CI; ordinal, so no separation when no HET patient has pCR"
+        ),
+    }  # fmt: skip
+
+
+def _rcb_feature_rows(pre: pd.DataFrame, feats: Sequence[str]) -> list[dict]:
+    """Kendall's tau-b of each baseline feature with RCB (0-3): a monotone trend test."""
+    rcb = rcb_levels(pre["RCB"])
+    rows = []
+    for f in feats:
+        ok = rcb.notna().to_numpy() & pre[f].notna().to_numpy()
+        if ok.sum() < 4 or rcb[ok].nunique() < 2:
+            continue
+        res = stats.kendalltau(pre.loc[ok, f], rcb[ok], variant="b")
+        rows.append(
+            {
+                "family": "features vs RCB", "feature": f, "test": "Kendall tau-b (trend)",
+                "group_a": "RCB 0-III", "group_b": "", "n_a": int(ok.sum()),
+                "effect_size": res.statistic, "effect_size_name": "kendall_tau_b",
+                "statistic": res.statistic, "pvalue": res.pvalue,
+                "note": "positive tau: higher values with higher residual cancer burden",
+            }
+        )  # fmt: skip
+    return rows
+
+
 def _relabel(table: pd.DataFrame, col: str, labels: Mapping[int, str]) -> pd.DataFrame:
     out = table.copy()
     out["group"] = out[col].map(labels)
@@ -299,6 +390,9 @@ def associations(
     * ``subtype vs pCR`` / ``vs HET`` - chi-square statistic with a permutation p-value and
       Cramer's V.
     * ``pre_post:<stratum>`` - Wilcoxon signed-rank, residual vs baseline, patients with both.
+    * ``RCB vs HET`` - proportional-odds model of the RCB category on HET (odds ratio of a
+      higher RCB, LRT p); ``features vs RCB`` - Kendall's tau-b of each feature with RCB. Only
+      when the patient table has an ``RCB`` column (:func:`rcb_levels`).
 
     ``qvalue``: Benjamini-Hochberg across every test of the table (one family for FDR).
     """
@@ -323,6 +417,10 @@ def associations(
             if "subtype" in pre:
                 rows.append(_subtype_row(pre, col, seed, n_resamples))
     # the HET x pCR groups; patients with unknown HET ("pCR" / "no-pCR") are not a group here
+    if "RCB" in pre and rcb_levels(pre["RCB"]).notna().sum() >= 4:
+        if "HET" in pre:
+            rows.append(_rcb_het_row(pre))
+        rows += _rcb_feature_rows(pre, feats)
     groups = [g for g in ordered_groups(set(pre["group"].astype(str))) if g in GROUP_ORDER]
     rows += _from_scores(compare_groups(pre, feats, groups))
     # "all" = every patient, also in a cohort without HET or pCR (groups there are not HET x pCR)

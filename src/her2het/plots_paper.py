@@ -1,20 +1,24 @@
 """Paper figures ``fig1`` ... ``fig6``: each reads result tables and returns a Figure.
 
 Every figure is tied to a finding of the reproduced study (:data:`her2het.paper.CLAIMS`) and
-draws the quantities :func:`her2het.paper.findings` checks; p/q-values shown come from the
+draws the quantities :func:`her2het.paper.findings` checks. A figure's title states what the
+paper reports and, beside it, this run's verdict from the findings table in the table's words
+(``agrees``, ``direction only``, ``disagrees``, ``not tested``) with the primary check's
+adjusted p-value: no title claims the finding on its own. Panel p/q-values come from the
 association table (patient level, Benjamini-Hochberg across the table). Two journal columns
 wide (7 in), 7-pt text, PDF with embedded TrueType fonts.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from her2het.cohort import baseline_rows, het_side, ordered_groups
-from her2het.paper import CLAIMS
+from her2het.paper import CLAIMS, finding_verdicts
 from her2het.plots import COLUMN_WIDTH_IN, GROUP_COLOURS, _data_note, plt
 
 WIDTH = 2 * COLUMN_WIDTH_IN
@@ -26,6 +30,24 @@ def _q(assoc: pd.DataFrame, family: str, feature: str, col: str = "qvalue") -> s
     if r.empty or pd.isna(r[col].iloc[0]):
         return "n/a"
     return f"{r[col].iloc[0]:.2g}"
+
+
+def verdict_title(findings: pd.DataFrame | None, finding: int, *, width: int = 115) -> str:
+    """``Finding n - the paper: <claim>. This run: <verdict> (<primary check>, adjusted p)``.
+
+    Wrapped to ``width`` characters (two journal columns at 7 pt).
+    """
+    head = f"Finding {finding} - the paper: {CLAIMS[finding]}. This run: "
+    if findings is None or findings.empty:
+        return textwrap.fill(head + "not tested (no findings table)", width)
+    verdict = finding_verdicts(findings)[finding]
+    prim = findings[(findings["finding"] == finding) & (findings["role"] == "primary")]
+    tail = verdict
+    if not prim.empty:
+        r = prim.iloc[0]
+        p = f", adjusted p = {r['p_adjusted']:.2g}" if pd.notna(r["p_adjusted"]) else ""
+        tail = f"{verdict} (primary check: {r['check']}{p})"
+    return textwrap.fill(head + tail, width)
 
 
 def _missing(ax: plt.Axes, what: str) -> None:
@@ -155,7 +177,11 @@ def fig1_cohort(
 
 
 def fig2_erbb2_by_group(
-    patients: pd.DataFrame, assoc: pd.DataFrame, *, data_source: str
+    patients: pd.DataFrame,
+    assoc: pd.DataFrame,
+    *,
+    data_source: str,
+    findings: pd.DataFrame | None = None,
 ) -> plt.Figure:
     """Finding 1: baseline ERBB2 mRNA and ERBB signalling by patient group."""
     fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 2.4), layout="constrained")
@@ -172,12 +198,18 @@ def fig2_erbb2_by_group(
             f"groups q={_q(assoc, 'groups:kruskal', col)}",
             fontsize=6,
         )
-    fig.suptitle(f"Fig. 2  Finding 1: {CLAIMS[1]}", fontsize=7)
+    fig.suptitle(f"Fig. 2  {verdict_title(findings, 1)}", fontsize=7)
     _data_note(fig, data_source)
     return fig
 
 
-def fig3_het(patients: pd.DataFrame, assoc: pd.DataFrame, *, data_source: str) -> plt.Figure:
+def fig3_het(
+    patients: pd.DataFrame,
+    assoc: pd.DataFrame,
+    *,
+    data_source: str,
+    findings: pd.DataFrame | None = None,
+) -> plt.Figure:
     """Finding 2: pCR by HET, basal-like score, ERBB2 vs ERBB signalling, downstream score."""
     fig, axes = plt.subplots(1, 4, figsize=(WIDTH, 2.5), layout="constrained")
     pre = baseline_rows(patients)
@@ -204,29 +236,30 @@ def fig3_het(patients: pd.DataFrame, assoc: pd.DataFrame, *, data_source: str) -
         fontsize=6,
     )
     ax = axes[2]
-    if {"ERBB2", "ERBB_SIGNALLING"} <= set(pre.columns):
+    if {"ERBB2", "ERBB_DOWNSTREAM"} <= set(pre.columns):
+        # the downstream set has no ERBB2: "low ERBB2 yet high signalling" is not circular
         for g, sub in pre.groupby("group"):
             ax.scatter(
                 sub["ERBB2"],
-                sub["ERBB_SIGNALLING"],
+                sub["ERBB_DOWNSTREAM"],
                 s=5,
                 lw=0,
                 label=g,
                 c=GROUP_COLOURS.get(str(g), "0.5"),
             )
         ax.set_xlabel("ERBB2 mRNA (VST)")
-        ax.set_ylabel("ERBB signalling score")
+        ax.set_ylabel("ERBB downstream score (no ERBB2)")
         ax.legend(frameon=False, fontsize=4.5)
-        ax.set_title("low ERBB2, signalling kept", fontsize=6)
+        ax.set_title("ERBB2 mRNA vs downstream signalling", fontsize=6)
     else:
-        _missing(ax, "ERBB2 / ERBB_SIGNALLING")
+        _missing(ax, "ERBB2 / ERBB_DOWNSTREAM")
     box_by_group(axes[3], pre, "ERBB_DOWNSTREAM", ylabel="ERBB downstream score")
     axes[3].set_title(
         f"downstream components\nHET vs non-HET (no pCR) q="
         f"{_q(assoc, 'groups:HET/no-pCR vs nonHET/no-pCR', 'ERBB_DOWNSTREAM')}",
         fontsize=6,
     )
-    fig.suptitle(f"Fig. 3  Finding 2: {CLAIMS[2]}", fontsize=7)
+    fig.suptitle(f"Fig. 3  {verdict_title(findings, 2)}", fontsize=7)
     _data_note(fig, data_source)
     return fig
 
@@ -236,8 +269,9 @@ def fig4_pre_post(
     assoc: pd.DataFrame,
     *,
     transitions: pd.DataFrame | None,
-    de_summary: pd.DataFrame | None,
     data_source: str,
+    treatment_response: pd.DataFrame | None = None,
+    findings: pd.DataFrame | None = None,
 ) -> plt.Figure:
     """Findings 3 and 4: residual vs baseline tumours, HET vs non-HET."""
     fig, axes = plt.subplots(2, 3, figsize=(WIDTH, 4.4), layout="constrained")
@@ -279,28 +313,29 @@ def fig4_pre_post(
     else:
         _missing(ax, "subtype transitions")
     ax = axes.flat[5]
-    ok = (
-        set(de_summary.loc[de_summary["status"].astype(str).str.startswith("ok"), "contrast"])
-        if de_summary is not None
-        else set()
-    )
-    if {"post_vs_pre_nonHET", "post_vs_pre_HET"} <= ok:
-        d = de_summary.set_index("contrast").loc[["post_vs_pre_nonHET", "post_vs_pre_HET"]]
-        ax.bar([0, 1], d["de_up"], color="#b2182b", label="up")
-        ax.bar([0, 1], d["de_down"], bottom=d["de_up"], color="#2166ac", label="down")
+    if treatment_response is not None and len(treatment_response):
+        resp = treatment_response.dropna(subset=["HET"])
+        vals = [resp.loc[resp["HET"] == h, "response"].to_numpy() for h in (0, 1)]
+        ax.boxplot(vals, showfliers=False, widths=0.6, medianprops={"color": "k"})
+        rng = np.random.default_rng(0)
+        for i, (v, c) in enumerate(zip(vals, ("#7570b3", "#d95f02"), strict=True), start=1):
+            ax.scatter(i + rng.uniform(-0.18, 0.18, len(v)), v, s=5, lw=0, c=c)
+        ax.axhline(0, c="0.5", lw=0.6, ls="--")
         ax.set_xticks(
-            [0, 1],
-            [f"non-HET\n(n={d['units_target'].iloc[0]})", f"HET\n(n={d['units_target'].iloc[1]})"],
-            fontsize=5,
+            [1, 2], [f"non-HET\n(n={len(vals[0])})", f"HET\n(n={len(vals[1])})"], fontsize=5
         )
-        ax.set_ylabel("DE genes, post vs pre (padj < alpha)")
-        ax.legend(frameon=False)
+        ax.set_ylabel("treatment response per patient\n(mean signed change, VST)", fontsize=5.5)
         ax.set_title(
-            "finding 4: treatment-induced changes\n(fewer HET patients: less power)", fontsize=6
+            f"finding 4: {finding_verdicts(findings)[4] if findings is not None else 'not tested'}"
+            "\n(HET x treatment, permutation test)",
+            fontsize=6,
         )
     else:
-        _missing(ax, "post vs pre DE contrasts")
-    fig.suptitle(f"Fig. 4  Finding 3: {CLAIMS[3]}.\nFinding 4: {CLAIMS[4]}", fontsize=7)
+        _missing(ax, "per-patient treatment response")
+    fig.suptitle(
+        f"Fig. 4  {verdict_title(findings, 3, width=135)}\n{verdict_title(findings, 4, width=135)}",
+        fontsize=6,
+    )
     _data_note(fig, data_source)
     return fig
 
@@ -311,6 +346,7 @@ def fig5_immune(
     *,
     data_source: str,
     sets: Sequence[str] | None = None,
+    findings: pd.DataFrame | None = None,
 ) -> plt.Figure:
     """Finding 5: immune scores by patient group (pCR and HET)."""
     pre = baseline_rows(patients)
@@ -331,7 +367,7 @@ def fig5_immune(
             f"{_q(assoc, 'groups:HET/no-pCR vs nonHET/no-pCR', col)}",
             fontsize=5.5,
         )
-    fig.suptitle(f"Fig. 5  Finding 5: {CLAIMS[5]}", fontsize=7)
+    fig.suptitle(f"Fig. 5  {verdict_title(findings, 5)}", fontsize=7)
     _data_note(fig, data_source)
     return fig
 
@@ -457,7 +493,8 @@ def paper_figure(
     """Draw figure ``name`` (``fig1`` ... ``fig6``) from the result tables at ``paths``.
 
     Keys of ``paths``: ``summary``, ``qc``, ``variance``, ``obs`` (fig1); ``patients``,
-    ``associations`` (fig2-5); ``transitions``, ``de_summary`` (fig4, optional);
+    ``associations``, ``findings`` (fig2-5); ``transitions``, ``treatment_response`` (fig4,
+    optional);
     ``logistic_terms``, ``cox_terms``, ``km_curves``, ``km_at_risk``, ``logrank`` (fig6;
     survival optional).
     """
@@ -481,19 +518,21 @@ def paper_figure(
         )
     patients = _read(paths["patients"], **ids)
     assoc = _read(paths["associations"])
+    found = _read(paths.get("findings"))
     if name == "fig2":
-        return fig2_erbb2_by_group(patients, assoc, data_source=data_source)
+        return fig2_erbb2_by_group(patients, assoc, data_source=data_source, findings=found)
     if name == "fig3":
-        return fig3_het(patients, assoc, data_source=data_source)
+        return fig3_het(patients, assoc, data_source=data_source, findings=found)
     if name == "fig4":
         trans = _read(paths.get("transitions"), keep_default_na=False)
         return fig4_pre_post(
             patients,
             assoc,
             transitions=trans,
-            de_summary=_read(paths.get("de_summary")),
+            treatment_response=_read(paths.get("treatment_response"), **ids),
+            findings=found,
             data_source=data_source,
         )
     if name == "fig5":
-        return fig5_immune(patients, assoc, data_source=data_source)
+        return fig5_immune(patients, assoc, data_source=data_source, findings=found)
     raise ValueError(f"unknown paper figure {name!r} (fig1 ... fig6)")

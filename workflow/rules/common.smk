@@ -519,10 +519,19 @@ PAPER_FIGURES = {
 
 
 def findings_inputs(wildcards=None):
-    """Optional tables of the findings check: FISH pre/post and subtype transitions."""
-    inputs = {}
+    """Tables of the findings checks: expression and sheets (finding 4's per-patient test), the
+    interaction contrast, FISH samples, subtype transitions and the gene sets (circularity).
+    """
+    inputs = {
+        "expression": "results/expression/expression.h5ad",
+        "samples": sheet_inputs()["samples"],
+        "patient_sheet": sheet_inputs()["patients"],
+        "gene_sets": [resource_path(p) for p in config["scores"]["gene_sets"]],
+    }
+    if "treatment_HET_vs_nonHET" in CONTRASTS:
+        inputs["interaction"] = "results/de/contrasts/treatment_HET_vs_nonHET.tsv"
     if HAS_FISH:
-        inputs["fish_pre_post"] = "results/fish/pre_post.tsv"
+        inputs["fish_samples"] = "results/fish/samples.tsv"
     if config["subtype"]["enabled"]:
         inputs["transitions"] = "results/subtypes/transitions.tsv"
     return inputs

@@ -14,6 +14,7 @@ rule paper_findings:
             caption="../report/paper_findings.rst",
             category="8. Paper figures",
         ),
+        treatment_response="results/paper/treatment_response.tsv",
     log:
         "results/logs/paper_findings.log",
     benchmark:
@@ -22,8 +23,10 @@ rule paper_findings:
         ENV_PYTHON
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=lambda wc, input, attempt: max(1000, int(6 * input.size_mb)) * attempt,
+        runtime=10,
+    params:
+        paper=config["paper"],
     script:
         "../scripts/paper_findings.py"
 
@@ -63,6 +66,7 @@ use rule fig1 as fig2 with:
     input:
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
+        findings="results/paper/findings.tsv",
     output:
         png=report(
             "results/figures/paper/fig2_erbb2_by_group.png",
@@ -84,6 +88,7 @@ use rule fig1 as fig3 with:
     input:
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
+        findings="results/paper/findings.tsv",
     output:
         png=report(
             "results/figures/paper/fig3_het.png",
@@ -106,7 +111,8 @@ use rule fig1 as fig4 with:
         unpack(fig4_inputs),
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
-        de_summary="results/de/summary.tsv",
+        findings="results/paper/findings.tsv",
+        treatment_response="results/paper/treatment_response.tsv",
     output:
         png=report(
             "results/figures/paper/fig4_pre_post.png",
@@ -128,6 +134,7 @@ use rule fig1 as fig5 with:
     input:
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
+        findings="results/paper/findings.tsv",
     output:
         png=report(
             "results/figures/paper/fig5_immune.png",

@@ -1,15 +1,24 @@
-"""Directional checks of the study's findings 1-5 on this run (her2het.paper.findings)."""
+"""Pre-declared checks of the study's findings 1-5 on this run (her2het.paper.findings)."""
 
 import sys
 
 from her2het.paper import findings_from_files
 
 sys.stderr = open(snakemake.log[0], "w")
-table = findings_from_files(
-    snakemake.input.associations,
-    snakemake.input.patients,
-    snakemake.input.de_summary,
-    fish_pre_post=snakemake.input.get("fish_pre_post"),
-    transitions=snakemake.input.get("transitions"),
+inp = snakemake.input
+tables = findings_from_files(
+    inp.associations,
+    inp.patients,
+    inp.de_summary,
+    interaction=inp.get("interaction"),
+    expression=inp.expression,
+    samples=inp.samples,
+    patient_sheet=inp.patient_sheet,
+    fish_samples=inp.get("fish_samples"),
+    transitions=inp.get("transitions"),
+    gene_sets=list(inp.gene_sets),
+    cfg=snakemake.params.paper,
 )
-table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
+out = {"sep": "\t", "index": False, "lineterminator": "\n"}
+tables.findings.to_csv(snakemake.output.table, **out)
+tables.treatment_response.to_csv(snakemake.output.treatment_response, **out)
