@@ -566,8 +566,9 @@ MEASURED: tuple[tuple[str, str, str, float | None], ...] = (
 def measure_planted(cohort: DemoCohort, gene_sets: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Effect sizes of the planted contrasts as seen in the simulated counts (:data:`MEASURED`).
 
-    Expression is log2(CPM + 1) of the counts; a gene set's score is the mean z-score of its
-    genes; baseline values are averaged over a patient's biopsies. ``pcr``: pCR vs no pCR
+    Expression is log2(normalised count + 1), with median-of-ratios size factors as in DESeq2
+    (log CPM would let the few strongly moved genes shift every other gene when the effects
+    are scaled up); a gene set's score is the mean z-score of its genes; baseline values are averaged over a patient's biopsies. ``pcr``: pCR vs no pCR
     (all patients); ``het``: HET vs non-HET among patients without pCR; both give the AUC
     (probability that a patient of the first group is higher: the Mann-Whitney U / n1 n2),
     Cohen's d (pooled SD), the SD within the first group and the Mann-Whitney p-value.
@@ -577,12 +578,16 @@ def measure_planted(cohort: DemoCohort, gene_sets: Mapping[str, Sequence[str]]) 
     from scipy import stats
 
     counts = cohort.counts
-    logcpm = np.log2(counts / counts.sum(axis=0) * 1e6 + 1.0)
-    z = logcpm.sub(logcpm.mean(axis=1), axis=0).div(logcpm.std(axis=1) + 1e-12, axis=0)
+    # median-of-ratios size factors (as DESeq2): robust to the few genes the effects move
+    expressed = counts[(counts > 0).all(axis=1)]
+    log_geo = np.log(expressed).mean(axis=1)
+    sf = np.exp(np.log(expressed).sub(log_geo, axis=0).median(axis=0))
+    logn = np.log2(counts / sf + 1.0)
+    z = logn.sub(logn.mean(axis=1), axis=0).div(logn.std(axis=1) + 1e-12, axis=0)
     feats: dict[str, pd.Series] = {}
     for _, _, f, _ in MEASURED:
-        if f in logcpm.index:
-            feats[f] = logcpm.loc[f]
+        if f in logn.index:
+            feats[f] = logn.loc[f]
         elif f in gene_sets:
             feats[f] = z.loc[[g for g in gene_sets[f] if g in z.index]].mean(axis=0)
     info = cohort.samples.merge(cohort.patients, on="patient").set_index("sample")
