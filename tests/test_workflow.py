@@ -127,7 +127,10 @@ def test_end_to_end_small_demo(small_run: Path, tmp_path: Path) -> None:
         14,
         17,
     ]
-    assert de_summary.loc["pre_pCR_vs_noPCR", "de_up"] > 0
+    # effects at real-data magnitudes: 31 patients give few or no DE calls, so only the
+    # direction of the strongest planted effect (ERBB2, d about 0.8) is asserted
+    pcr_de = pd.read_csv(res / "de" / "contrasts" / "pre_pCR_vs_noPCR.tsv", sep="\t")
+    assert pcr_de.set_index("gene").at["ERBB2", "log2FC"] > 0
     for cid in de_summary.index:
         assert (res / "figures" / "de" / f"volcano_{cid}.png").stat().st_size > 10_000
     expr = ad.read_h5ad(res / "expression" / "expression.h5ad")
@@ -149,10 +152,14 @@ def test_end_to_end_small_demo(small_run: Path, tmp_path: Path) -> None:
     assert cox["low_epv"]  # 8 events for 3 coefficients: flagged
     found = pd.read_csv(res / "paper" / "findings.tsv", sep="\t")
     assert set(found["finding"]) == {1, 2, 3, 4, 5}
-    # Finding 4 compares DE-gene counts; at ~50k reads per sample and 8 vs 4 paired patients the
-    # small demo has no power (0 vs 0 genes). The paper-scale test asserts it.
-    rest = found[found["finding"] != 4]
-    assert rest["agrees"].all(), rest.loc[~rest["agrees"], "check"].tolist()
+    # The demo's effects are at real-data magnitudes (docs/demo.md): at 31 patients most checks
+    # have little power and may go either way, so only what the design fixes is asserted (no
+    # HET patient reaches pCR) and that every feature check was computed.
+    het = found[found["feature"] == "HET"]
+    assert len(het) == 3 and (het["estimate"] < 1).all() and (het["pvalue"] < 0.05).all()
+    features = found[found["source"].str.startswith("outcome/associations.tsv: ")]
+    features = features[features["feature"] != "HET"]
+    assert features["pvalue"].between(0, 1).all() and features["effect_size"].abs().le(1).all()
     for png in (res / "figures" / "paper").glob("fig*.png"):
         assert png.stat().st_size > 20_000, png
     assert len(list((res / "figures" / "paper").glob("fig*.p*"))) == 12
@@ -468,11 +475,13 @@ def test_geo_entry_builds_the_cohort(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_paper_scale_demo_shows_every_planted_finding(tmp_path: Path) -> None:
+def test_paper_scale_demo_recovers_what_its_power_allows(tmp_path: Path) -> None:
     """The `paper` target on the paper-scale SIMULATED cohort (129 patients, 285 samples).
 
     2,000 genes instead of 20,000 keep it inside CI; the findings are about the planted
-    programmes, which are always simulated.
+    programmes, which are always simulated. The planted effects are at the magnitudes of the
+    trial's real data (docs/demo.md), so only the checks with the power to be recovered at 129
+    patients are asserted to be; the others are asserted to be computed and short of separation.
     """
     write_config(
         tmp_path,
@@ -484,11 +493,19 @@ def test_paper_scale_demo_shows_every_planted_finding(tmp_path: Path) -> None:
     res = tmp_path / "results"
     found = pd.read_csv(res / "paper" / "findings.tsv", sep="\t")
     assert set(found["finding"]) == {1, 2, 3, 4, 5} and len(found) >= 19
-    assert found["agrees"].notna().all() and found["agrees"].all(), found[~found["agrees"]]
-    # every directional check of a feature is also significant at this size
-    tested = found[found["qvalue"].notna()]
-    assert (tested["qvalue"] < 0.05).all(), tested[tested["qvalue"] >= 0.05]
-    # the planted HET-pCR association: no pCR in HET, a finite Firth odds ratio below 1
+    feats = found[found["source"].str.startswith("outcome/associations.tsv: ")]
+    feats = feats[feats["feature"] != "HET"]  # the odds ratios of HET vs pCR: below
+    assert feats["pvalue"].notna().all() and feats["effect_size"].notna().all()
+    # recovered at this power (docs/demo.md: p < 0.05 in >= 80% of simulated cohorts):
+    # ERBB2 higher with pCR (real AUC 0.73) and lower in residual tumours
+    for finding, sign in ((1, 1), (3, -1)):
+        (row,) = feats[(feats["finding"] == finding) & (feats["feature"] == "ERBB2")].itertuples()
+        assert np.sign(row.effect_size) == sign and row.pvalue < 0.05, row
+    # no expression check comes near the old demo's separations (rank-biserial 0.99-1.00)
+    expr = feats[~feats["feature"].str.startswith("fish_")]
+    assert (expr["effect_size"].abs() < 0.8).all(), expr[["check", "effect_size"]]
+    assert (expr["pvalue"] > 1e-12).all(), expr[["check", "pvalue"]]
+    # the planted HET-pCR association (the design: no pCR in HET), a finite Firth odds ratio
     a = pd.read_csv(res / "outcome" / "associations.tsv", sep="\t")
     firth = a[(a["family"] == "HET vs pCR") & a["test"].str.startswith("Firth")]
     assert len(firth) == 2
