@@ -61,30 +61,56 @@ def copy_tree(src: Path, dst: Path) -> Path:
     return dst
 
 
-@pytest.fixture(scope="session")
-def small_cohort():  # type: ignore[no-untyped-def]
-    """The SIMULATED small demo (count matrix, no reads), its cohort AnnData with VST layers."""
+#: Planted effects x this in the fixtures that test whether a method finds effects that are there
+#: (DE recovery and FDR, score signs). At the demo's default, real-data magnitudes
+#: (``effect_scale`` 1, docs/demo.md) the 31 patients of the small demo have too little power for
+#: such checks, as a real trial of that size would.
+EASY_EFFECT_SCALE = 3.0
+
+
+def _normalised_small_demo(effect_scale: float = 1.0):  # type: ignore[no-untyped-def]
     from her2het import cohort, expression, simulate
 
-    demo = simulate.simulate_cohort("small", 2024)
+    demo = simulate.simulate_cohort("small", 2024, effect_scale=effect_scale)
     adata = cohort.build_cohort(demo.samples, demo.patients, demo.counts, "test", True)
     return demo, expression.normalise(adata, n_cpus=2)
 
 
-@pytest.fixture(scope="session")
-def small_de(small_cohort):  # type: ignore[no-untyped-def]
-    """Results of the default contrasts (config/config.yaml) on the small demo."""
+def _default_contrasts(adata):  # type: ignore[no-untyped-def]
     import yaml
 
     from her2het import de
 
-    _, adata = small_cohort
     specs = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["de"]["contrasts"]
     counts, meta = de.cohort_tables(adata)
     out = {}
     for c in de.parse_contrasts(specs):
         out.update(de.run_design(counts, meta, [c], n_cpus=2))
     return out
+
+
+@pytest.fixture(scope="session")
+def small_cohort():  # type: ignore[no-untyped-def]
+    """The SIMULATED small demo (count matrix, no reads), its cohort AnnData with VST layers."""
+    return _normalised_small_demo()
+
+
+@pytest.fixture(scope="session")
+def small_de(small_cohort):  # type: ignore[no-untyped-def]
+    """Results of the default contrasts (config/config.yaml) on the small demo."""
+    return _default_contrasts(small_cohort[1])
+
+
+@pytest.fixture(scope="session")
+def small_easy_cohort():  # type: ignore[no-untyped-def]
+    """The small demo with every planted effect x :data:`EASY_EFFECT_SCALE` (an easy demo)."""
+    return _normalised_small_demo(EASY_EFFECT_SCALE)
+
+
+@pytest.fixture(scope="session")
+def small_easy_de(small_easy_cohort):  # type: ignore[no-untyped-def]
+    """Results of the default contrasts on the easy small demo."""
+    return _default_contrasts(small_easy_cohort[1])
 
 
 #: Set by tests/test_bad_inputs.py: one line on the bad-input corpus for the session summary.

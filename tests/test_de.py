@@ -159,10 +159,12 @@ def test_design_encoding_matches_a_direct_pydeseq2_formula_fit(small_cohort) -> 
     st = DeseqStats(dds, contrast=["pCR", "1", "0"], quiet=True)
     st.summary()
     ref = st.results_df.loc[ours["gene"]]
-    # identical up to the optimiser's convergence (one gene of ~1500 differs in the 5th digit)
+    # identical up to the optimiser's convergence: on the demo at real-data spread two genes of
+    # ~1500 differ (their lfcSE by ~3%, p by < 0.01), every other gene to < 1e-4
     for ours_col, ref_col, tol in (("log2FC", "log2FoldChange", 1e-4), ("pvalue", "pvalue", 1e-3)):
         diff = np.abs(ours[ours_col].to_numpy() - ref[ref_col].to_numpy())
-        assert np.median(diff) < 1e-9 and diff.max() < tol, (ours_col, diff.max())
+        assert np.median(diff) < 1e-9 and (diff > tol).sum() <= 2, (ours_col, diff.max())
+        assert diff.max() < 10 * tol, (ours_col, diff.max())
 
 
 def test_t_based_wald_p_values_are_more_conservative(small_cohort) -> None:  # type: ignore[no-untyped-def]
@@ -176,8 +178,12 @@ def test_t_based_wald_p_values_are_more_conservative(small_cohort) -> None:  # t
     z, _ = de.test(fitted, c, shrink=False, t_test=False)
     z = z.set_index("gene").loc[t["gene"]]
     df = fitted.data.design.shape[0] - fitted.data.design.shape[1]
-    np.testing.assert_allclose(t["pvalue"], 2 * stats.t.sf(np.abs(t["stat"]), df), rtol=1e-9)
-    assert (t["pvalue"].to_numpy() >= z["pvalue"].to_numpy() - 1e-12).all()
+    # Cook's-distance outliers have no p-value (as in DESeq2); the demo's spread gives a few
+    tested = t["pvalue"].notna().to_numpy()
+    assert tested.mean() > 0.99
+    expected = 2 * stats.t.sf(np.abs(t["stat"]), df)
+    np.testing.assert_allclose(t["pvalue"][tested], expected[tested], rtol=1e-9)
+    assert (t["pvalue"].to_numpy() >= z["pvalue"].to_numpy() - 1e-12)[tested].all()
 
 
 # The planted components that make a gene truly different in each default contrast (besides the
@@ -191,20 +197,28 @@ _TRUTH = {
 }
 
 
-def test_planted_effects_are_recovered_with_fdr_at_most_10_percent(small_cohort, small_de) -> None:  # type: ignore[no-untyped-def]
-    demo, _ = small_cohort
+def _calls_against_truth(demo, results):  # type: ignore[no-untyped-def]
+    """Per contrast: significant, truly planted (or PAM50) genes, and planted effects."""
     eff = demo.truth_effects.set_index("gene")
     pam50 = eff.filter(like="subtype_").abs().sum(axis=1) > 0
-    called = false = 0
-    for cid, (table, row) in small_de.items():
+    for cid, (table, row) in results.items():
         assert row["status"].startswith("ok"), (cid, row["status"])
         true_de = (eff[_TRUTH[cid]].abs().sum(axis=1) > 0) | pam50
         t = table.dropna(subset=["padj"])
         sig = (t["padj"] < 0.05).to_numpy()
-        truth = true_de.loc[t["gene"]].to_numpy()
+        yield cid, t, sig, true_de.loc[t["gene"]].to_numpy(), eff
+
+
+def test_planted_effects_are_recovered_with_fdr_at_most_10_percent(
+    small_easy_cohort, small_easy_de
+) -> None:  # type: ignore[no-untyped-def]
+    """On the easy small demo (effects x 3): at the default, real-data magnitudes 31 patients
+    give almost no calls (next test), as a real trial of that size would."""
+    called = false = 0
+    for cid, t, sig, truth, eff in _calls_against_truth(small_easy_cohort[0], small_easy_de):
         called += int(sig.sum())
         false += int((sig & ~truth).sum())
-        if cid in ("pre_pCR_vs_noPCR", "pre_HET_vs_nonHET_noPCR", "post_vs_pre_nonHET"):
+        if sig.sum() >= 10:  # enough calls to judge (the pCR contrast)
             # true DE genes are enriched among the calls
             odds, p = stats.fisher_exact(
                 [
@@ -218,8 +232,17 @@ def test_planted_effects_are_recovered_with_fdr_at_most_10_percent(small_cohort,
             hits = planted[planted != 0]
             lfc = t.set_index("gene").loc[hits.index, "log2FC"]
             assert (np.sign(lfc) == np.sign(hits)).mean() >= 0.9, cid
-    assert called >= 60
+    assert called >= 10
     assert false / called <= 0.10, (false, called)
+
+
+def test_realistic_small_demo_has_few_calls_and_no_false_ones(small_cohort, small_de) -> None:  # type: ignore[no-untyped-def]
+    """Effects at real-data magnitudes, 31 patients: little power, and the calls are planted."""
+    called = false = 0
+    for _, _, sig, truth, _ in _calls_against_truth(small_cohort[0], small_de):
+        called += int(sig.sum())
+        false += int((sig & ~truth).sum())
+    assert called < 50 and false <= max(1, 0.1 * called), (called, false)
 
 
 def test_null_simulation_calls_at_most_1_percent_of_genes() -> None:

@@ -129,7 +129,10 @@ def test_end_to_end_small_demo(small_run: Path, tmp_path: Path) -> None:
         14,
         17,
     ]
-    assert de_summary.loc["pre_pCR_vs_noPCR", "de_up"] > 0
+    # effects at real-data magnitudes: 31 patients give few or no DE calls, so only the
+    # direction of the strongest planted effect (ERBB2, d about 0.8) is asserted
+    pcr_de = pd.read_csv(res / "de" / "contrasts" / "pre_pCR_vs_noPCR.tsv", sep="\t")
+    assert pcr_de.set_index("gene").at["ERBB2", "log2FC"] > 0
     for cid in de_summary.index:
         assert (res / "figures" / "de" / f"volcano_{cid}.png").stat().st_size > 10_000
     expr = ad.read_h5ad(res / "expression" / "expression.h5ad")
@@ -152,12 +155,13 @@ def test_end_to_end_small_demo(small_run: Path, tmp_path: Path) -> None:
     found = pd.read_csv(res / "paper" / "findings.tsv", sep="\t")
     assert set(found["finding"]) == {1, 2, 3, 4, 5}
     assert set(found["verdict"]) <= set(VERDICTS)
-    # 31 patients (6 HET, 4 of them with a residual sample): every planted primary check has the
-    # planted direction; significance after Holm is not guaranteed at this size, except for the
-    # two largest planted effects (findings 1 and 5). The paper-scale test asserts the rest.
+    # The demo's effects are at real-data magnitudes (docs/demo.md): at 31 patients (6 HET) most
+    # checks have little power and may go either way, so only what the design fixes is asserted:
+    # no HET patient reaches pCR, so finding 2's primary check (pCR less frequent in HET) has the
+    # planted direction; every primary check got a verdict. The paper-scale test asserts more.
     verdicts = finding_verdicts(found)
-    assert all(v in ("agrees", "direction only") for v in verdicts.values()), verdicts
-    assert verdicts[1] == verdicts[5] == "agrees", verdicts
+    assert set(verdicts) == {1, 2, 3, 4, 5}, verdicts
+    assert verdicts[2] in ("agrees", "direction only"), verdicts
     for png in (res / "figures" / "paper").glob("fig*.png"):
         assert png.stat().st_size > 20_000, png
     assert len(list((res / "figures" / "paper").glob("fig*.p*"))) == 12
@@ -473,11 +477,13 @@ def test_geo_entry_builds_the_cohort(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_paper_scale_demo_shows_every_planted_finding(tmp_path: Path) -> None:
+def test_paper_scale_demo_recovers_what_its_power_allows(tmp_path: Path) -> None:
     """The `paper` target on the paper-scale SIMULATED cohort (129 patients, 285 samples).
 
     2,000 genes instead of 20,000 keep it inside CI; the findings are about the planted
-    programmes, which are always simulated.
+    programmes, which are always simulated. The planted effects are at the magnitudes of the
+    trial's real data (docs/demo.md), so only the checks with the power to be recovered at 129
+    patients are asserted to be; the others are asserted to be computed and short of separation.
     """
     write_config(
         tmp_path,
@@ -489,11 +495,19 @@ def test_paper_scale_demo_shows_every_planted_finding(tmp_path: Path) -> None:
     res = tmp_path / "results"
     found = pd.read_csv(res / "paper" / "findings.tsv", sep="\t")
     assert set(found["finding"]) == {1, 2, 3, 4, 5} and len(found) >= 19
-    assert found["agrees"].notna().all() and found["agrees"].all(), found[~found["agrees"]]
-    # every directional check of a feature is also significant at this size
-    tested = found[found["qvalue"].notna()]
-    assert (tested["qvalue"] < 0.05).all(), tested[tested["qvalue"] >= 0.05]
-    # the planted HET-pCR association: no pCR in HET, a finite Firth odds ratio below 1
+    feats = found[found["source"].str.startswith("outcome/associations.tsv: ")]
+    feats = feats[feats["feature"] != "HET"]  # the odds ratios of HET vs pCR: below
+    assert feats["pvalue"].notna().all() and feats["effect_size"].notna().all()
+    # recovered at this power (docs/demo.md: p < 0.05 in >= 80% of simulated cohorts):
+    # ERBB2 higher with pCR (real AUC 0.73) and lower in residual tumours
+    for finding, sign in ((1, 1), (3, -1)):
+        (row,) = feats[(feats["finding"] == finding) & (feats["feature"] == "ERBB2")].itertuples()
+        assert np.sign(row.effect_size) == sign and row.pvalue < 0.05, row
+    # no expression check comes near the old demo's separations (rank-biserial 0.99-1.00)
+    expr = feats[~feats["feature"].str.startswith("fish_")]
+    assert (expr["effect_size"].abs() < 0.8).all(), expr[["check", "effect_size"]]
+    assert (expr["pvalue"] > 1e-12).all(), expr[["check", "pvalue"]]
+    # the planted HET-pCR association (the design: no pCR in HET), a finite Firth odds ratio
     a = pd.read_csv(res / "outcome" / "associations.tsv", sep="\t")
     firth = a[(a["family"] == "HET vs pCR") & a["test"].str.startswith("Firth")]
     assert len(firth) == 2

@@ -3,7 +3,12 @@
 Everything written by this module is **simulated**. It mimics the design of the NCT02326974
 translational study (Li et al., J Clin Invest 2024) so that the workflow can run end to end
 offline, and it plants the paper's headline findings with known effect sizes so that tests can
-check that the analysis recovers them. It is not, and must never be presented as, trial data.
+check what the analysis recovers. It is not, and must never be presented as, trial data.
+
+The default effect sizes and spreads are at the magnitudes of the trial's real baseline RNA
+(``docs/demo.md``: each planted effect beside the real figure it is set from): at 129 patients
+some findings are recovered and others only in direction, as in a real study. ``effect_scale``
+(:meth:`Effects.scaled`) makes the demo easier or harder on purpose.
 
 Design (``paper`` size): 129 patients in three groups (non-HET/pCR 64, non-HET/no-pCR 51,
 HET/no-pCR 14); two baseline biopsies for 113 patients and one for 16 (242 pre-treatment
@@ -16,17 +21,23 @@ Generative model of expression (log2 scale, per gene ``g`` and sample ``s`` of p
 
     log2 mu[g, s] = base[g] + subtype_profile[subtype(s), g]
                     + pcr(p) * E_pcr[g]            (pre-treatment samples only)
-                    + het(p) * E_het[g]
+                    + het(p) * E_het[g] + hr_pos(p) * E_hr[g]
                     + post(s) * E_treat[g] * (het_damping if het(p) else 1)
-                    + amp_level(s) * E_amp[g] + patient[p, g] + biopsy[s, g]
+                    + amp_level(s) * E_amp[g]
+                    + loading[g] * (A[prog(g), p] + a[prog(g), s])   (programme activity)
+                    + patient[p, g] + biopsy[s, g]
     counts[g, s] ~ NB(mean = size_factor[s] * 2 ** log2 mu[g, s], dispersion[g])
+
+``A`` is a patient-level activity of each co-regulated programme (:data:`PROGRAMME_SD`) and
+``a`` its sample-level deviation, so that the genes of a programme vary together between
+patients, as in tumours; ``patient`` is a gene-specific patient effect.
 
 The planted effect vectors ``E_*`` are written to the ground-truth table ``effects.tsv``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -80,51 +91,98 @@ SIZES: dict[str, Design] = {
 
 @dataclass(frozen=True)
 class Effects:
-    """Planted effect sizes (log2 fold changes unless stated)."""
+    """Planted effect sizes (log2 fold changes unless stated) and the spread they sit in.
 
-    pcr_erbb2: float = 1.0  # finding 1: ERBB2 mRNA highest with pCR
-    pcr_amplicon: float = 0.7
-    pcr_erbb_signalling: float = 0.6  # receptors/ligands and downstream
-    pcr_immune: float = 0.8  # finding 5
-    het_erbb2: float = -1.5  # finding 2: low ERBB2 in HET
-    het_amplicon: float = -1.0
-    het_downstream: float = 0.8  # finding 2: ERBB signalling sustained downstream
-    het_basal: float = 1.0  # finding 2: basal-like features
-    het_immune: float = -0.6  # finding 5
-    treat_erbb2: float = -1.2  # finding 3: HER2 decreases after treatment
-    treat_amplicon: float = -0.8
-    treat_pi3k: float = 0.8  # finding 3: PI3K enrichment
-    treat_luminal: float = 0.8  # finding 3: luminal features
-    treat_immune: float = -0.3
+    Defaults are set from the trial's real baseline RNA where a figure is known (ERBB2 pCR vs
+    no pCR AUC 0.73 with a within-group SD of 1.57 log2, ESR1 AUC 0.40 with SD 0.71, a CD8
+    T-cell score AUC 0.41, MKI67 AUC 0.45) and chosen small (Cohen's d of about 0.3-0.5)
+    where none is known; ``docs/demo.md`` tabulates each one beside its source and the value
+    measured on the simulated paper-scale cohort. :meth:`scaled` multiplies every planted
+    effect (the config key ``demo.effect_scale``) to make the demo easier or harder.
+    """
+
+    pcr_erbb2: float = 1.2  # finding 1: ERBB2 mRNA highest with pCR (real AUC 0.73)
+    pcr_amplicon: float = 0.75  # real HER2-amplicon score AUC 0.70
+    pcr_erbb_signalling: float = 0.15  # receptors/ligands and downstream (no real figure)
+    pcr_immune: float = -0.4  # finding 5 (real CD8 T-cell score AUC 0.41: lower with pCR)
+    pcr_proliferation: float = -0.08  # real MKI67 AUC 0.45
+    hr_luminal: float = 1.1  # HR-positive vs negative tumours, luminal/ER genes (ESR1 AUC 0.40)
+    het_erbb2: float = -0.5  # finding 2: low ERBB2 in HET (no real figure; d about 0.5)
+    het_amplicon: float = -0.4
+    het_downstream: float = 0.15  # finding 2: ERBB signalling sustained downstream
+    het_basal: float = 0.28  # finding 2: basal-like features
+    het_immune: float = -0.3  # finding 5
+    treat_erbb2: float = -0.05  # finding 3: HER2 decreases after treatment (no real figure)
+    treat_amplicon: float = 0.0
+    treat_pi3k: float = 0.22  # finding 3: PI3K enrichment
+    treat_luminal: float = 0.12  # finding 3: luminal features
+    treat_immune: float = -0.15
     het_treatment_damping: float = 0.15  # finding 4: minimal change in HET tumours
     amp_level: float = 0.3  # ERBB2 copy-number level (per SD) -> amplicon expression
-    sd_patient: float = 0.25  # patient random effect (shared by a patient's samples)
-    sd_biopsy: float = 0.12  # extra spread between samples of one patient
-    sd_size_factor: float = 0.3  # log-normal spread of library size factors
+    sd_patient: float = 0.5  # median gene-specific patient random effect (log2)
+    sd_biopsy: float = 0.25  # gene-specific spread between samples of one patient
+    sd_residual: float = 0.3  # extra gene-specific spread of residual (post) tumours
+    sd_size_factor: float = 0.4  # log-normal spread of library size factors
     # Event-free survival: exponential hazard per month, hazard ratios for pCR and HET.
     efs_base_hazard: float = 0.004
     efs_hr_pcr: float = 0.35
     efs_hr_het: float = 2.5
 
+    def scaled(self, factor: float) -> Effects:
+        """Every planted effect times ``factor`` (hazard ratios on the log scale).
 
-NULL_EFFECTS = Effects(
-    **{
-        k: (1.0 if k.startswith("efs_hr") else 0.0)
-        for k in (
-            "pcr_erbb2 pcr_amplicon pcr_erbb_signalling pcr_immune het_erbb2 het_amplicon "
-            "het_downstream het_basal het_immune treat_erbb2 treat_amplicon treat_pi3k "
-            "treat_luminal treat_immune amp_level efs_hr_pcr efs_hr_het"
-        ).split()
-    }
+        Spreads, the HET damping of the treatment effect and the design (subtype mix, HET and
+        pCR counts) are not scaled; ``factor`` 0 plants no expression effect.
+        """
+        if factor < 0:
+            raise ValueError(f"effect_scale must be >= 0, got {factor}")
+        kw = {k: getattr(self, k) * factor for k in PLANTED_FIELDS if not k.startswith("efs_")}
+        kw |= {k: getattr(self, k) ** factor for k in PLANTED_FIELDS if k.startswith("efs_hr")}
+        return replace(self, **kw)
+
+
+#: Fields of :class:`Effects` that plant a difference (the rest are spreads and baselines).
+PLANTED_FIELDS: tuple[str, ...] = tuple(
+    (
+        "pcr_erbb2 pcr_amplicon pcr_erbb_signalling pcr_immune pcr_proliferation hr_luminal "
+        "het_erbb2 het_amplicon het_downstream het_basal het_immune treat_erbb2 treat_amplicon "
+        "treat_pi3k treat_luminal treat_immune amp_level efs_hr_pcr efs_hr_het"
+    ).split()
 )
 
-# Subtype probabilities by patient group (baseline) and post-treatment transition rules.
-_SUBTYPE_P: dict[str, tuple[float, ...]] = {  # order: G.SUBTYPES
-    "nonHET_pCR": (0.08, 0.15, 0.65, 0.05, 0.07),
-    "nonHET_nopCR": (0.2, 0.25, 0.4, 0.05, 0.1),
-    "HET_nopCR": (0.12, 0.18, 0.15, 0.4, 0.15),
+NULL_EFFECTS = Effects(**{k: (1.0 if k.startswith("efs_hr") else 0.0) for k in PLANTED_FIELDS})
+
+#: Patient-level SD (log2) of the latent activity of each co-regulated programme: genes of a
+#: programme move together between patients (loading 0.6-1.0; 1 for ERBB2), which is why a
+#: score of many genes separates groups hardly better than its best gene (real: amplicon
+#: score AUC 0.70 vs ERBB2 0.73). The amplicon SD is set so that ERBB2 varies by about
+#: 1.57 log2 within a pCR group as in the real table; the others are assumptions.
+PROGRAMME_SD: dict[str, float] = {
+    "amplicon": 1.45,
+    "immune": 0.9,
+    "luminal": 0.25,
+    "basal": 0.5,
+    "proliferation": 0.5,
+    "erbb": 0.4,
+    "pi3k": 0.4,
 }
-_SHIFT_TO_LUMINAL = {"nonHET": 0.5, "HET": 0.1}  # P(Her2/Basal -> LumA/LumB) after treatment
+#: Sample-level SD of the same programme activities between samples of one patient (biopsy
+#: site, tumour content); residual tumours add :data:`PROGRAMME_SD_RESIDUAL`.
+PROGRAMME_SD_BIOPSY = 0.25
+PROGRAMME_SD_RESIDUAL = 0.3
+#: Gene-specific patient SD of two named genes whose total spread the real table gives.
+_GENE_SD = {"ERBB2": 0.45, "ESR1": 0.2}
+
+# Subtype probabilities by patient group (baseline) and post-treatment transition rules.
+# Real: 124 of 129 baseline tumours HER2-enriched by a single-sample PAM50 predictor (96%);
+# the non-HER2-enriched few are put in the no-pCR and HET groups (HET: basal-like features).
+_SUBTYPE_P: dict[str, tuple[float, ...]] = {  # order: G.SUBTYPES
+    "nonHET_pCR": (0.0, 0.01, 0.98, 0.0, 0.01),
+    "nonHET_nopCR": (0.01, 0.03, 0.94, 0.01, 0.01),
+    "HET_nopCR": (0.0, 0.05, 0.85, 0.07, 0.03),
+}
+# P(Her2/Basal -> LumA/LumB) after treatment; no real figure, chosen small.
+_SHIFT_TO_LUMINAL = {"nonHET": 0.3, "HET": 0.05}
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
@@ -187,8 +245,13 @@ def simulate_design(
     patient = np.array([f"P{i + 1:03d}" for i in range(n)])
     het = (group == "HET_nopCR").astype(int)
     pcr = (group == "nonHET_pCR").astype(int)
-    p_hr = np.where(pcr == 1, 0.45, np.where(het == 1, 0.7, 0.65))
-    hr = np.where(rng.random(n) < p_hr, "pos", "neg")
+    # HR-positive share per group (fixed counts, so that every seed has the same imbalance):
+    # hormone-receptor-positive tumours reach pCR less often.
+    hr = np.full(n, "neg", dtype=object)
+    for g, share in (("nonHET_pCR", 0.45), ("nonHET_nopCR", 0.65), ("HET_nopCR", 0.7)):
+        idx = np.flatnonzero(group == g)
+        hr[rng.choice(idx, int(round(share * len(idx))), replace=False)] = "pos"
+    hr = hr.astype(str)
 
     single = np.zeros(n, dtype=bool)
     single[rng.choice(n, design.n_single_biopsy, replace=False)] = True
@@ -316,6 +379,8 @@ def planted_effects(
     basal = where("basal_extra")
     pi3k = where("pi3k_akt_mtor")
     luminal = where("luminal_estrogen")
+    proliferation = where("pam50_proliferation")
+    er_genes = luminal | np.isin(sym, ["ESR1", "PGR"])  # ER and its targets
 
     e = pd.DataFrame(0.0, index=genes["gene"], columns=["pcr", "het", "treatment", "amp_level"])
     e["pcr"] = (
@@ -324,6 +389,7 @@ def planted_effects(
             effects.pcr_amplicon * amplicon
             + effects.pcr_erbb_signalling * (receptors | downstream)
             + effects.pcr_immune * immune
+            + effects.pcr_proliferation * proliferation
         )
         + effects.pcr_erbb2 * erbb2
     )
@@ -349,7 +415,27 @@ def planted_effects(
     )
     e["amp_level"] = effects.amp_level * (amplicon | erbb2)
     e["treatment_in_het"] = e["treatment"] * effects.het_treatment_damping
+    e["hr"] = np.where(sym == "ESR1", 1.0, load) * effects.hr_luminal * er_genes
     return e.round(4)
+
+
+def programme_factors(genes: pd.DataFrame) -> pd.Series:
+    """The co-regulated programme (a key of :data:`PROGRAMME_SD`) of each gene, or ``""``."""
+    prog = genes["programme"].to_numpy()
+    sym = genes["gene"].to_numpy()
+    out = np.full(len(genes), "", dtype=object)
+    for factor, programmes in (
+        ("immune", G.IMMUNE_PROGRAMMES),
+        ("luminal", ("luminal_estrogen", "pam50_luminal")),
+        ("basal", ("basal_extra", "pam50_basal")),
+        ("proliferation", ("pam50_proliferation",)),
+        ("erbb", ("erbb_receptors_ligands", "erbb_downstream")),
+        ("pi3k", ("pi3k_akt_mtor",)),
+        ("amplicon", ("her2_amplicon",)),
+    ):
+        out[np.isin(prog, programmes)] = factor
+    out[np.isin(sym, ["ERBB2", "GRB7"])] = "amplicon"
+    return pd.Series(out, index=genes["gene"], name="factor")
 
 
 def subtype_profiles(genes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -400,6 +486,7 @@ def simulate_counts(
     is_post = (samples["timepoint"] == "post").to_numpy()
     het = pat["HET"].to_numpy().astype(bool)
     pcr = pat["pCR"].to_numpy().astype(bool)
+    hr_pos = (pat["HR"] == "pos").to_numpy()
     pidx = pd.factorize(samples["patient"])[0]
     n_p = pidx.max() + 1
 
@@ -407,11 +494,31 @@ def simulate_counts(
     log2mu += prof[samples["true_subtype"].to_numpy()].to_numpy()
     log2mu += np.outer(eff["pcr"].to_numpy(), pcr & ~is_post)
     log2mu += np.outer(eff["het"].to_numpy(), het)
+    log2mu += np.outer(eff["hr"].to_numpy(), hr_pos)
     treat = np.where(het, effects.het_treatment_damping, 1.0) * is_post
     log2mu += np.outer(eff["treatment"].to_numpy(), treat)
     log2mu += np.outer(eff["amp_level"].to_numpy(), amp_level)
-    log2mu += rng.normal(0.0, effects.sd_patient, (n_g, n_p))[:, pidx]
+    # Between-patient and between-sample spread: a latent activity per programme shared by
+    # its genes (patient level, plus sample level) and a gene-specific part.
+    factor = programme_factors(genes).to_numpy()
+    loading = np.where(genes["gene"].to_numpy() == "ERBB2", 1.0, rng.uniform(0.6, 1.0, n_g))
+    for name, sd in PROGRAMME_SD.items():
+        rows = np.flatnonzero(factor == name)
+        if not len(rows):
+            continue
+        level = rng.normal(0.0, sd, n_p)[pidx]
+        level = level + rng.normal(0.0, PROGRAMME_SD_BIOPSY, n_s)
+        level = level + is_post * rng.normal(0.0, PROGRAMME_SD_RESIDUAL, n_s)
+        log2mu[rows] += np.outer(loading[rows], level)
+    sd_gene = effects.sd_patient * np.exp(rng.normal(0.0, 0.35, n_g))
+    sd_gene = pd.Series(sd_gene, index=genes["gene"])
+    for g, sd in _GENE_SD.items():
+        if g in sd_gene.index:
+            sd_gene[g] = sd
+    sd_gene = sd_gene.to_numpy()
+    log2mu += (sd_gene[:, None] * rng.normal(0.0, 1.0, (n_g, n_p)))[:, pidx]
     log2mu += rng.normal(0.0, effects.sd_biopsy, (n_g, n_s))
+    log2mu += is_post * rng.normal(0.0, effects.sd_residual, (n_g, n_s))
 
     size_factor = np.exp(rng.normal(0.0, effects.sd_size_factor, n_s))
     mu = np.power(2.0, log2mu) * size_factor[None, :]
@@ -427,11 +534,94 @@ def simulate_counts(
     truth.insert(0, "gene_id", genes["gene_id"].to_numpy())
     truth["base_log2_mean"] = np.round(base, 4)
     truth["dispersion"] = np.round(dispersion, 5)
+    truth["programme_factor"] = factor
+    truth["programme_loading"] = np.where(factor == "", 0.0, np.round(loading, 4))
+    truth["sd_patient_gene"] = np.round(sd_gene, 4)
     for st in G.SUBTYPES:
         truth[f"subtype_{st}"] = prof[st]
     truth = truth.reset_index()
     sf = pd.DataFrame({"sample": samples["sample"], "size_factor": np.round(size_factor, 5)})
     return counts_df, truth, sf
+
+
+#: The planted contrasts :func:`measure_planted` measures: (id, comparison, feature, the real
+#: figure it is set from or ``None``). Scores are gene-set names of the core GMT.
+MEASURED: tuple[tuple[str, str, str, float | None], ...] = (
+    ("ERBB2 vs pCR", "pcr", "ERBB2", 0.73),
+    ("HER2 amplicon score vs pCR", "pcr", "HER2_AMPLICON_17Q12", 0.70),
+    ("ESR1 vs pCR", "pcr", "ESR1", 0.40),
+    ("CD8 T-cell score vs pCR", "pcr", "IMMUNE_CD8_T_CELLS", 0.41),
+    ("T-cell score vs pCR", "pcr", "IMMUNE_T_CELLS", None),
+    ("cytotoxic score vs pCR", "pcr", "IMMUNE_CYTOTOXIC", None),
+    ("MKI67 vs pCR", "pcr", "MKI67", 0.45),
+    ("ERBB signalling score vs pCR", "pcr", "ERBB_SIGNALLING", None),
+    ("ERBB2 HET vs non-HET (no pCR)", "het", "ERBB2", None),
+    ("ERBB downstream score HET vs non-HET (no pCR)", "het", "ERBB_DOWNSTREAM", None),
+    ("basal-like score HET vs non-HET (no pCR)", "het", "BASAL_LIKE", None),
+    ("T-cell score HET vs non-HET (no pCR)", "het", "IMMUNE_T_CELLS", None),
+    ("ERBB2 residual vs baseline (non-HET)", "post", "ERBB2", None),
+    ("PI3K score residual vs baseline (non-HET)", "post", "PI3K_AKT_MTOR_CORE", None),
+    ("luminal score residual vs baseline (non-HET)", "post", "ESTROGEN_RESPONSE_LUMINAL", None),
+)
+
+
+def measure_planted(cohort: DemoCohort, gene_sets: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Effect sizes of the planted contrasts as seen in the simulated counts (:data:`MEASURED`).
+
+    Expression is log2(normalised count + 1), with median-of-ratios size factors as in DESeq2
+    (log CPM would let the few strongly moved genes shift every other gene when the effects
+    are scaled up); a gene set's score is the mean z-score of its genes; baseline values are averaged over a patient's biopsies. ``pcr``: pCR vs no pCR
+    (all patients); ``het``: HET vs non-HET among patients without pCR; both give the AUC
+    (probability that a patient of the first group is higher: the Mann-Whitney U / n1 n2),
+    Cohen's d (pooled SD), the SD within the first group and the Mann-Whitney p-value.
+    ``post``: residual vs baseline of non-HET patients with both (paired): the mean
+    difference, its standardised mean (d_z) and the Wilcoxon signed-rank p-value.
+    """
+    from scipy import stats
+
+    counts = cohort.counts
+    # median-of-ratios size factors (as DESeq2): robust to the few genes the effects move
+    expressed = counts[(counts > 0).all(axis=1)]
+    log_geo = np.log(expressed).mean(axis=1)
+    sf = np.exp(np.log(expressed).sub(log_geo, axis=0).median(axis=0))
+    logn = np.log2(counts / sf + 1.0)
+    z = logn.sub(logn.mean(axis=1), axis=0).div(logn.std(axis=1) + 1e-12, axis=0)
+    feats: dict[str, pd.Series] = {}
+    for _, _, f, _ in MEASURED:
+        if f in logn.index:
+            feats[f] = logn.loc[f]
+        elif f in gene_sets:
+            feats[f] = z.loc[[g for g in gene_sets[f] if g in z.index]].mean(axis=0)
+    info = cohort.samples.merge(cohort.patients, on="patient").set_index("sample")
+    table = pd.DataFrame(feats).join(info[["patient", "timepoint", "pCR", "HET"]])
+    pre = table[table["timepoint"] == "pre"].groupby("patient").mean(numeric_only=True)
+    post = table[(table["timepoint"] == "post") & (table["HET"] == 0)].set_index("patient")
+    rows = []
+    for name, kind, f, real in MEASURED:
+        row: dict[str, object] = {"check": name, "feature": f, "real_auc": real}
+        if f not in feats:
+            rows.append(row)
+            continue
+        if kind == "post":
+            d = post[f] - pre.loc[post.index, f]
+            row |= {"n": len(d), "mean_difference": d.mean(), "d": d.mean() / d.std(ddof=1)}
+            row["pvalue"] = float(stats.wilcoxon(d).pvalue)
+        else:
+            if kind == "pcr":
+                a, b = pre.loc[pre["pCR"] == 1, f], pre.loc[pre["pCR"] == 0, f]
+            else:
+                nopcr = pre[pre["pCR"] == 0]
+                a, b = nopcr.loc[nopcr["HET"] == 1, f], nopcr.loc[nopcr["HET"] == 0, f]
+            u = stats.mannwhitneyu(a, b)
+            pooled = np.sqrt(
+                ((len(a) - 1) * a.var() + (len(b) - 1) * b.var()) / (len(a) + len(b) - 2)
+            )
+            row |= {"n": len(a) + len(b), "mean_difference": a.mean() - b.mean()}
+            row |= {"d": (a.mean() - b.mean()) / pooled, "auc": u.statistic / len(a) / len(b)}
+            row |= {"sd_within": a.std(ddof=1), "pvalue": float(u.pvalue)}
+        rows.append(row)
+    cols = ["check", "feature", "n", "real_auc", "auc", "d", "mean_difference", "sd_within"]
+    return pd.DataFrame(rows).reindex(columns=[*cols, "pvalue"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -717,6 +907,7 @@ def simulate_cohort(
     read_pairs: int | None = None,
     paired: bool = True,
     null_design: bool = False,
+    effect_scale: float = 1.0,
 ) -> DemoCohort:
     """Simulate a whole demo cohort.
 
@@ -739,6 +930,9 @@ def simulate_cohort(
     null_design
         Same subtype mix in every patient group and no subtype shift after treatment; with
         ``effects=NULL_EFFECTS`` nothing distinguishes the groups (calibration).
+    effect_scale
+        Multiplies every planted effect (:meth:`Effects.scaled`): 1 = the realistic defaults
+        (``docs/demo.md``), > 1 an easier demo, < 1 a harder one.
     """
     if effects is None:
         eff = Effects()
@@ -746,6 +940,8 @@ def simulate_cohort(
         eff = effects
     else:
         eff = replace(Effects(), **dict(effects))
+    if effect_scale != 1.0:
+        eff = eff.scaled(float(effect_scale))
     design = resolve_design(size, n_genes, cells_per_area, read_pairs)
     patients, samples = simulate_design(design, seed, null=null_design)
     patients = simulate_survival(patients, seed, eff)
@@ -773,6 +969,8 @@ def simulate_cohort(
         "reads": reads,
         "design": asdict(design),
         "effects": asdict(eff),
+        "effect_scale": float(effect_scale),
+        "programme_sd": dict(PROGRAMME_SD),
         "note": SIMULATED_NOTE,
     }
     return DemoCohort(

@@ -371,7 +371,10 @@ def data_source():
     """One-line provenance shown on every figure and in the cohort object."""
     if IS_DEMO:
         d = config["demo"]
-        return f"{simulate.SIMULATED_NOTE}; size={d['size']}, seed={d['seed']}"
+        return (
+            f"{simulate.SIMULATED_NOTE}; size={d['size']}, seed={d['seed']}, "
+            f"effect_scale={d['effect_scale']:g}"
+        )
     if config["input"] == "geo":
         return f"GEO import: {config['geo']['series_matrix']}"
     return f"user data: {config['sheets']['samples']}"

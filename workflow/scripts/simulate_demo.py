@@ -16,6 +16,7 @@ cohort = simulate_cohort(
     reads=d["reads"]["enabled"],
     read_pairs=d["reads"]["read_pairs"],
     paired=d["reads"]["paired"],
+    effect_scale=d["effect_scale"],
 )
 written = write_demo(cohort, Path(snakemake.output.samples).parent)
 expected = {Path(p) for p in snakemake.output}
