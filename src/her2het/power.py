@@ -395,43 +395,91 @@ def fit_de(
     *,
     min_count: int = 10,
     min_units: int = 2,
+    map_dispersions: bool = True,
 ) -> dict[str, np.ndarray]:
-    """Wald t p-values per contrast (genes x 1 each, NaN for filtered genes), DESeq2-type.
+    """Wald t p-values per contrast (one per gene, NaN for filtered genes), DESeq2's steps.
 
-    The steps of PyDESeq2's ``deseq2()`` that decide power, on
-    :class:`her2het.batched_inference.BatchedInference` directly: median-of-ratios size factors
-    over the panel, gene filter (``min_count`` reads in ``min_units`` units), gene-wise
-    dispersion MLE with the Cox-Reid adjustment (start: method of moments), IRLS coefficients,
-    Wald statistic compared with t on n - p degrees of freedom (the workflow's ``t_test``).
+    PyDESeq2's ``deseq2()`` sequence on :class:`her2het.batched_inference.BatchedInference`
+    directly, without ``DeseqDataSet``: median-of-ratios size factors, gene filter
+    (``min_count`` reads in ``min_units`` units, as :func:`her2het.de.fit_design`),
+    method-of-moments start (the smaller of PyDESeq2's rough and moments estimates), means
+    from IRLS (or the linear fit when every design row is distinct per column), gene-wise
+    dispersion MLE with the Cox-Reid term, with ``map_dispersions`` the parametric trend
+    ``a0 + a1 / mean`` (PyDESeq2's gamma GLM and refit filter), the log-normal prior and MAP
+    dispersions (gene-wise kept for outliers above the trend), IRLS coefficients, Wald
+    statistic against t on n - p degrees of freedom (the workflow's ``t_test``).
 
-    Approximations against the workflow's :func:`her2het.de.run_design`: no dispersion trend
-    and MAP shrinkage (gene-wise MLE dispersions), no Cook's-distance outlier handling and no
-    independent filtering (BH over every filtered gene), size factors from the panel, not the
-    transcriptome; the within-group contrasts come from the interaction fit (the workflow fits
-    each group on its own). ``docs/power.md`` reports the check against ``run_design``.
+    Not done (the approximation against :func:`her2het.de.run_design`): Cook's-distance
+    outlier replacement and refit, independent filtering (BH here runs over every filtered
+    gene), and the panel's size factors stand in for the transcriptome's. The within-group
+    contrasts come from the interaction fit (the workflow fits each group on its own).
+    ``docs/power.md`` reports the check against ``run_design``.
     """
+    from pydeseq2 import utils
+    from scipy.special import polygamma
+
     from her2het.batched_inference import BatchedInference
 
     n, p = x.shape
     keep = (counts >= min_count).sum(axis=0) >= min_units
     out = {k: np.full(counts.shape[1], np.nan) for k in contrasts}
-    if keep.sum() == 0 or n - p < 1:
+    if keep.sum() < 3 or n - p < 1:
         return out
     y = counts[:, keep].astype(float)
     sf = size_factors(counts)
     inf = BatchedInference(n_cpus=1)
     normed = y / sf[:, None]
-    mean, var = normed.mean(axis=0), normed.var(axis=0, ddof=1)
-    start = np.clip((var - mean * np.mean(1 / sf)) / np.maximum(mean, 1e-8) ** 2, 1e-8, 10.0)
-    mu0 = inf.lin_reg_mu(y, sf, x, 0.5)
-    disp, _ = inf.alpha_mle(y, x, mu0, start, 1e-8, max(10.0, n), cr_reg=True)
-    beta, mu, _, _ = inf.irls(y, sf, x, disp, 0.5, 1e-8)
+    min_disp, max_disp, min_mu, beta_tol = 1e-8, max(10.0, n), 0.5, 1e-8
+    q_, _ = np.linalg.qr(x)  # PyDESeq2's rough estimate (its least squares, via one QR)
+    fitted = np.maximum(q_ @ (q_.T @ normed), 1.0)
+    rough = np.maximum((((normed - fitted) ** 2 - fitted) / fitted**2).sum(axis=0) / (n - p), 0)
+    moments = utils.fit_moments_dispersions(normed, sf)
+    start = np.clip(np.minimum(rough, moments), min_disp, max_disp)
+    if len(np.unique(x, axis=0)) == p:
+        mu_hat = inf.lin_reg_mu(y, sf, x, min_mu)
+    else:
+        mu_hat = inf.irls(y, sf, x, start, min_mu, beta_tol)[1]
+    disp, _ = inf.alpha_mle(y, x, mu_hat, start, min_disp, max_disp, cr_reg=True)
+    disp = np.clip(disp, min_disp, max_disp)
+    if map_dispersions:
+        means = normed.mean(axis=0)
+        trend = _dispersion_trend(inf, disp, means)
+        resid = np.log(disp) - np.log(trend)
+        use = disp >= 100 * min_disp
+        sq = utils.mean_absolute_deviation(resid[use]) ** 2 if use.any() else 0.0
+        prior_var = max(sq - float(polygamma(1, (n - p) / 2)), 0.25)
+        map_disp, _ = inf.alpha_mle(
+            y, x, mu_hat, trend, min_disp, max_disp, prior_disp_var=prior_var,
+            cr_reg=True, prior_reg=True,
+        )  # fmt: skip
+        outlier = np.log(disp) > np.log(trend) + 2 * np.sqrt(sq)
+        disp = np.where(outlier, disp, np.clip(map_disp, min_disp, max_disp))
+    beta, mu, _, _ = inf.irls(y, sf, x, disp, min_mu, beta_tol)
     ridge = np.diag(np.full(p, 1e-6))  # PyDESeq2's ridge factor (a matrix)
     for name, c in contrasts.items():
         _, stat, _ = inf.wald_test(x, disp, beta, mu, ridge, c, np.zeros(p))
         pv = 2.0 * stats.t.sf(np.abs(stat), n - p)
         out[name][keep] = np.where(np.isfinite(pv), pv, np.nan)
     return out
+
+
+def _dispersion_trend(inf: Any, disp: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """PyDESeq2's dispersion trend: parametric ``a0 + a1 / mean`` (gamma GLM, refit without
+    genes far from the curve), or like PyDESeq2 the trimmed mean when that fit fails."""
+    idx = np.flatnonzero(np.isfinite(1 / means) & (means > 0))
+    old, coeffs = np.array([0.1, 0.1]), np.array([1.0, 1.0])
+    while (coeffs > 1e-10).all() and (np.log(np.abs(coeffs / old)) ** 2).sum() >= 1e-6:
+        old = coeffs
+        coeffs, pred, converged = inf.dispersion_trend_gamma_glm(
+            pd.Series(1 / means[idx]), pd.Series(disp[idx])
+        )
+        coeffs = np.asarray(coeffs, dtype=float)
+        if not converged or not (coeffs > 1e-10).all():
+            mean = stats.trim_mean(disp[disp > 10 * 1e-8], proportiontocut=0.001)
+            return np.full(len(disp), float(mean))
+        ratio = disp[idx] / np.asarray(pred, dtype=float)
+        idx = idx[(ratio >= 1e-4) & (ratio < 15)]
+    return coeffs[0] + coeffs[1] / means
 
 
 def _bh(p: np.ndarray) -> np.ndarray:
@@ -451,9 +499,20 @@ def _holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
+def het_pcr_fisher(rep: Replicate) -> tuple[float, float, tuple[int, int], tuple[int, int]] | str:
+    """Fisher's exact test of observed HET vs pCR: p, odds ratio of pCR (HET vs non-HET),
+    pCR counts and patients (non-HET, HET); the reason when a group is empty."""
+    n_het, n_non = int(rep.het.sum()), int((~rep.het).sum())
+    if n_het == 0 or n_non == 0:
+        return f"{n_het} HET, {n_non} non-HET patients"
+    y_het, y_non = int(rep.pcr[rep.het].sum()), int(rep.pcr[~rep.het].sum())
+    odds, p = stats.fisher_exact([[y_het, n_het - y_het], [y_non, n_non - y_non]])
+    return float(p), float(odds), (y_non, y_het), (n_non, n_het)
+
+
 def replicate_tests(
     rep: Replicate, design: PowerDesign, rng: np.random.Generator, *, alpha: float = 0.05,
-    n_permutations: int = 999, de: bool = True,
+    n_permutations: int = 999, de: bool = True, map_dispersions: bool = True,
 ) -> dict[str, tuple[bool, float] | str]:  # fmt: skip
     """Every test of :data:`TESTS` (and the finding verdicts) on one replicate.
 
@@ -463,14 +522,12 @@ def replicate_tests(
     """
     out: dict[str, tuple[bool, float] | str] = {}
     pvals: dict[str, tuple[float, bool]] = {}  # primary p and whether its direction agrees
-    n_het, n_non = int(rep.het.sum()), int((~rep.het).sum())
-    y_het, y_non = int(rep.pcr[rep.het].sum()), int(rep.pcr[~rep.het].sum())
-    if n_het == 0 or n_non == 0:
-        out["het_pcr_fisher"] = out["het_pcr_firth"] = f"{n_het} HET, {n_non} non-HET patients"
+    fisher = het_pcr_fisher(rep)
+    if isinstance(fisher, str):
+        out["het_pcr_fisher"] = out["het_pcr_firth"] = fisher
     else:
-        table = [[y_het, n_het - y_het], [y_non, n_non - y_non]]
-        odds, p = stats.fisher_exact(table)
-        pvals["het_pcr_fisher"] = (float(p), bool(odds < 1))
+        p, odds, (y_non, y_het), (n_non, n_het) = fisher
+        pvals["het_pcr_fisher"] = (p, bool(odds < 1))
         out["het_pcr_fisher"] = (bool(p < alpha), np.nan)
         if y_het + y_non in (0, n_het + n_non):
             out["het_pcr_firth"] = "pCR constant"
@@ -495,7 +552,9 @@ def replicate_tests(
         out["erbb2_pre_post"] = (bool(p < alpha), np.nan)
     ph = rep.paired_het
     why = f"{int(ph.sum())} HET and {int((~ph).sum())} non-HET patients with both timepoints"
-    if ph.sum() < 2 or (~ph).sum() < 2:
+    if not de:
+        out["attenuation"] = "not run: counts not simulated (de switched off)"
+    elif ph.sum() < 2 or (~ph).sum() < 2:
         for test in ("attenuation", "de_interaction", "de_post_vs_pre_HET"):
             out[test] = why
     else:
@@ -516,7 +575,7 @@ def replicate_tests(
             x, contrasts = x[:, :-1], {"post_vs_pre_nonHET": contrasts["post_vs_pre_nonHET"][:-1]}
             for test in ("de_interaction", "de_post_vs_pre_HET"):
                 out[test] = why
-        res = fit_de(np.r_[pre, post], x, contrasts)
+        res = fit_de(np.r_[pre, post], x, contrasts, map_dispersions=map_dispersions)
         true = rep.lfc != 0
         for name, pv in res.items():
             q = _bh(pv)
@@ -583,6 +642,7 @@ def power_table(
     alpha: float = 0.05,
     n_permutations: int = 999,
     de: bool = True,
+    map_dispersions: bool = True,
     cores: int = 1,
     names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
@@ -590,7 +650,8 @@ def power_table(
 
     Replicate ``r`` of design ``i`` uses the random stream ``(seed, i, r)``, so a design's
     result does not depend on the other designs or on ``cores``. ``de=False`` skips the count
-    simulation and the DE tests (their rows say so).
+    simulation, the global interaction test and the DE tests (their rows say so);
+    ``map_dispersions`` is :func:`fit_de`'s.
     """
     names = list(names) if names is not None else [f"d{i + 1:02d}" for i in range(len(designs))]
     chunk = max(1, min(25, replicates))  # replicates per job
@@ -598,7 +659,7 @@ def power_table(
     for i, d in enumerate(designs):
         for start in range(0, replicates, chunk):
             n_rep = min(chunk, replicates - start)
-            jobs.append((d, seed, i, n_rep, alpha, n_permutations, de, start))
+            jobs.append((d, seed, i, n_rep, alpha, n_permutations, (de, map_dispersions), start))
             owner.append(i)
     results = _map_jobs(jobs, cores)
     per_design: list[list[dict[str, Any]]] = [[] for _ in designs]
@@ -628,14 +689,18 @@ def _run_chunk(args: tuple[Any, ...]) -> list[dict[str, Any]]:
 
 
 def _one(
-    design: PowerDesign, seed: int, index: int, r: int, alpha: float, n_perm: int, de: bool
-) -> dict[str, Any]:
+    design: PowerDesign, seed: int, index: int, r: int, alpha: float, n_perm: int,
+    de: tuple[bool, bool],
+) -> dict[str, Any]:  # fmt: skip
     """Replicate ``r`` of design ``index``: its own random stream ``(seed, index, r)``."""
     rng = np.random.default_rng([seed, index, r])
-    rep = simulate_replicate(design, rng, with_counts=de)
+    rep = simulate_replicate(design, rng, with_counts=de[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return replicate_tests(rep, design, rng, alpha=alpha, n_permutations=n_perm, de=de)
+        return replicate_tests(
+            rep, design, rng, alpha=alpha, n_permutations=n_perm, de=de[0],
+            map_dispersions=de[1],
+        )  # fmt: skip
 
 
 def _map_jobs(jobs: Sequence[tuple[Any, ...]], cores: int) -> list[list[dict[str, Any]]]:
@@ -790,8 +855,8 @@ def theory_checks(
         k = 0
         for r in range(replicates):
             rep = simulate_replicate(d, np.random.default_rng([seed, r]), with_counts=False)
-            res = replicate_tests(rep, d, rng, alpha=alpha, de=False)["het_pcr_fisher"]
-            k += isinstance(res, tuple) and res[0]
+            res = het_pcr_fisher(rep)
+            k += not isinstance(res, str) and res[0] < alpha
         settings = (
             f"n_patients={d.n_patients}, het_prevalence={d.het_prevalence:.3g}, "
             f"pcr_het={d.pcr_het:.3g}, pcr_nonhet={d.pcr_nonhet:.3g}"
@@ -930,7 +995,8 @@ def run_power(cfg: Mapping[str, Any], *, cores: int = 1) -> tuple[pd.DataFrame, 
 
     ``cfg`` is the config's ``power`` section: ``grid`` (design parameter -> values),
     ``base`` (the other parameters), ``replicates``, ``seed``, ``alpha``,
-    ``n_permutations``, ``de`` and ``theory_replicates``.
+    ``n_permutations``, ``de``, ``de_dispersions`` (``map`` or ``genewise``) and
+    ``theory_replicates``.
     """
     base = dict(cfg.get("base", {}))
     designs = design_grid(cfg.get("grid", {}), base) + [trial_design(base)]
@@ -942,6 +1008,7 @@ def run_power(cfg: Mapping[str, Any], *, cores: int = 1) -> tuple[pd.DataFrame, 
         alpha=float(cfg.get("alpha", 0.05)),
         n_permutations=int(cfg.get("n_permutations", 999)),
         de=bool(cfg.get("de", True)),
+        map_dispersions=cfg.get("de_dispersions", "map") == "map",
         cores=cores,
         names=names,
     )
