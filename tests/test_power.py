@@ -128,3 +128,16 @@ def test_fast_de_close_to_workflow_de() -> None:
     assert len(both) > 50
     rho = stats.spearmanr(both["full"], both["fast"]).statistic
     assert rho > 0.98, rho
+
+
+def test_power_figure_marks_the_trial() -> None:
+    from her2het.plots_power import power_figure
+
+    designs = pw.design_grid({"n_patients": [30, 50], "het_prevalence": [0.0, 0.2]})
+    t = pw.power_table([*designs, pw.trial_design()], replicates=3, de=False,
+                       names=["a", "b", "c", "d", "trial"])  # fmt: skip
+    fig = power_figure(t)
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert len(panels) == t["test"].nunique()
+    labels = {text.get_text() for legend in fig.legends for text in legend.get_texts()}
+    assert any(lab.startswith("trial (129 pts") for lab in labels)

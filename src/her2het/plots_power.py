@@ -8,6 +8,8 @@ the lines and listed in the panel. Takes the table in, returns a figure; no tabl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -33,8 +35,25 @@ TEST_TITLES: dict[str, str] = {
 }
 
 
-def draw_power_curve(ax: Axes, table: pd.DataFrame, test: str, *, trial: str = "trial") -> None:
+def prevalence_colours(table: pd.DataFrame, *, trial: str = "trial") -> dict[float, object]:
+    """One colour per HET prevalence of the grid (the same in every panel)."""
+    from matplotlib import colormaps
+
+    prevs = sorted(set(table.loc[table["design"] != trial, "het_prevalence"].astype(float)))
+    cmap = colormaps["viridis"]
+    return {p: cmap(0.85 * i / max(1, len(prevs) - 1)) for i, p in enumerate(prevs)}
+
+
+def draw_power_curve(
+    ax: Axes,
+    table: pd.DataFrame,
+    test: str,
+    *,
+    trial: str = "trial",
+    colours: Mapping[float, object] | None = None,
+) -> None:
     """Power of one ``test`` vs ``n_patients``, a line per ``het_prevalence``; ``trial`` marked."""
+    colours = colours if colours is not None else prevalence_colours(table, trial=trial)
     t = table[table["test"] == test]
     grid, point = t[t["design"] != trial], t[t["design"] == trial]
     ok = grid["power"].notna()
@@ -43,7 +62,7 @@ def draw_power_curve(ax: Axes, table: pd.DataFrame, test: str, *, trial: str = "
         x, y = d["n_patients"].to_numpy(float), d["power"].to_numpy(float)
         err = np.vstack([y - d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float) - y])
         ax.errorbar(x, y, yerr=err, marker="o", ms=2.5, lw=1, capsize=1.5,
-                    label=f"HET {prev:.0%}")  # fmt: skip
+                    color=colours.get(float(prev)), label=f"HET {prev:.0%}")  # fmt: skip
     for r in point.itertuples():
         if pd.notna(r.power):
             ax.errorbar([r.n_patients], [r.power], yerr=[[r.power - r.ci_low], [r.ci_high - r.power]],
@@ -66,20 +85,26 @@ def power_figure(table: pd.DataFrame, *, replicates_note: bool = True) -> Figure
     rows = int(np.ceil(len(tests) / cols))
     fig = Figure(figsize=(2.3 * cols, 1.9 * rows + 0.6), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+    colours = prevalence_colours(table)
     for ax, test in zip(axes.ravel(), tests, strict=False):
-        draw_power_curve(ax, table, test)
+        draw_power_curve(ax, table, test, colours=colours)
     for ax in axes.ravel()[len(tests) :]:
         ax.set_axis_off()
     for ax in axes[-1]:
         ax.set_xlabel("patients with RNA-seq", fontsize=6)
     for ax in axes[:, 0]:
         ax.set_ylabel("power (95% CI)", fontsize=6)
-    handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    for ax in axes.ravel()[1:]:
+    entries: dict[str, object] = {}
+    for ax in axes.ravel():
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
+            entries.setdefault(lab, h)
+
+    def order(lab: str) -> tuple[bool, float]:
+        het = lab.startswith("HET ")
+        return (not het, float(lab[4:].rstrip("%")) if het else 0.0)
+
+    labels = sorted(entries, key=order)
+    handles = [entries[lab] for lab in labels]
     fig.legend(handles, labels, loc="outside upper center", ncol=6, fontsize=6, frameon=False)
     reps = int(table["replicates"].max()) if replicates_note and len(table) else 0
     note = "SIMULATED cohorts (her2het.power): power of the workflow's tests by design"

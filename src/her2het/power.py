@@ -795,6 +795,9 @@ def fisher_power_design(design: PowerDesign, alpha: float = 0.05) -> float:
     return float(total)
 
 
+# whole replicates for the Fisher check: HET counts vary, powers neither 0 nor 1
+THEORY_DESIGN = PowerDesign(n_patients=60, het_prevalence=0.2, pcr_het=0.15, pcr_nonhet=0.6)
+
 THEORY_COLUMNS: tuple[str, ...] = (
     "check", "settings", "test", "theory", "theory_power", "replicates", "rejections",
     "mc_power", "ci_low", "ci_high", "agrees",
@@ -1016,5 +1019,6 @@ def run_power(cfg: Mapping[str, Any], *, cores: int = 1) -> tuple[pd.DataFrame, 
         replicates=int(cfg.get("theory_replicates", 2000)),
         seed=int(cfg.get("seed", 1)),
         alpha=float(cfg.get("alpha", 0.05)),
+        fisher_design=THEORY_DESIGN,
     )
     return table, theory
