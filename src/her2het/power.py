@@ -406,7 +406,8 @@ def fit_de(
     from IRLS (or the linear fit when every design row is distinct per column), gene-wise
     dispersion MLE with the Cox-Reid term, with ``map_dispersions`` the parametric trend
     ``a0 + a1 / mean`` (PyDESeq2's gamma GLM and refit filter), the log-normal prior and MAP
-    dispersions (gene-wise kept for outliers above the trend), IRLS coefficients, Wald
+    dispersions (gene-wise kept for outliers above the trend; the trend's gamma GLM by IRLS,
+    :func:`_gamma_identity_glm`), IRLS coefficients, Wald
     statistic against t on n - p degrees of freedom (the workflow's ``t_test``).
 
     Not done (the approximation against :func:`her2het.de.run_design`): Cook's-distance
@@ -443,7 +444,7 @@ def fit_de(
     disp = np.clip(disp, min_disp, max_disp)
     if map_dispersions:
         means = normed.mean(axis=0)
-        trend = _dispersion_trend(inf, disp, means)
+        trend = _dispersion_trend(disp, means)
         resid = np.log(disp) - np.log(trend)
         use = disp >= 100 * min_disp
         sq = utils.mean_absolute_deviation(resid[use]) ** 2 if use.any() else 0.0
@@ -463,21 +464,39 @@ def fit_de(
     return out
 
 
-def _dispersion_trend(inf: Any, disp: np.ndarray, means: np.ndarray) -> np.ndarray:
+def _gamma_identity_glm(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Gamma GLM ``E y = a0 + a1 x`` (identity link) by IRLS: PyDESeq2's trend objective.
+
+    ``dispersion_trend_gamma_glm`` minimises the same ``mean(y / mu + log mu)`` with
+    L-BFGS-B (coefficients bounded at 1e-12); IRLS reaches the unconstrained minimum, and a
+    coefficient at or below 1e-10 then means the same fall-back.
+    """
+    design = np.column_stack([np.ones_like(x), x])
+    coef = np.array([1.0, 1.0])
+    for _ in range(100):
+        mu = design @ coef
+        if (mu <= 0).any():
+            return coef, mu, False
+        w = 1.0 / mu**2
+        new = np.linalg.solve(design.T @ (w[:, None] * design), design.T @ (w * y))
+        if np.max(np.abs(new - coef) / np.maximum(np.abs(coef), 1e-12)) < 1e-10:
+            return new, design @ new, True
+        coef = new
+    return coef, design @ coef, False
+
+
+def _dispersion_trend(disp: np.ndarray, means: np.ndarray) -> np.ndarray:
     """PyDESeq2's dispersion trend: parametric ``a0 + a1 / mean`` (gamma GLM, refit without
     genes far from the curve), or like PyDESeq2 the trimmed mean when that fit fails."""
     idx = np.flatnonzero(np.isfinite(1 / means) & (means > 0))
     old, coeffs = np.array([0.1, 0.1]), np.array([1.0, 1.0])
     while (coeffs > 1e-10).all() and (np.log(np.abs(coeffs / old)) ** 2).sum() >= 1e-6:
         old = coeffs
-        coeffs, pred, converged = inf.dispersion_trend_gamma_glm(
-            pd.Series(1 / means[idx]), pd.Series(disp[idx])
-        )
-        coeffs = np.asarray(coeffs, dtype=float)
+        coeffs, pred, converged = _gamma_identity_glm(1 / means[idx], disp[idx])
         if not converged or not (coeffs > 1e-10).all():
             mean = stats.trim_mean(disp[disp > 10 * 1e-8], proportiontocut=0.001)
             return np.full(len(disp), float(mean))
-        ratio = disp[idx] / np.asarray(pred, dtype=float)
+        ratio = disp[idx] / pred
         idx = idx[(ratio >= 1e-4) & (ratio < 15)]
     return coeffs[0] + coeffs[1] / means
 
