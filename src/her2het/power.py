@@ -241,6 +241,17 @@ def gene_panel(design: PowerDesign, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return share * design.depth_millions * 1e6, lfc
 
 
+def observed_score(
+    rng: np.random.Generator, group: np.ndarray, d: float, n_biopsies: np.ndarray, biopsy_sd: float
+) -> np.ndarray:
+    """A patient-level score: N(d x group, 1) per patient, observed as the mean of its one or
+    two biopsies, each with extra N(0, biopsy_sd^2) within-tumour noise."""
+    n = len(group)
+    latent = rng.standard_normal(n) + d * np.asarray(group, dtype=float)
+    noise = rng.standard_normal((n, 2)) * biopsy_sd
+    return latent + np.where(np.asarray(n_biopsies) == 2, noise.mean(axis=1), noise[:, 0])
+
+
 def simulate_replicate(
     design: PowerDesign, rng: np.random.Generator, *, with_counts: bool = True
 ) -> Replicate:
@@ -253,12 +264,8 @@ def simulate_replicate(
     het = het_true & found
     pcr = rng.random(n) < np.where(het_true, design.pcr_het, design.pcr_nonhet)
 
-    def observed(d: float) -> np.ndarray:
-        latent = rng.standard_normal(n) + d * pcr
-        noise = rng.standard_normal((n, 2)) * design.biopsy_sd
-        return latent + np.where(n_biopsies == 2, noise.mean(axis=1), noise[:, 0])
-
-    erbb2, tcell = observed(design.erbb2_d), observed(design.tcell_d)
+    erbb2 = observed_score(rng, pcr, design.erbb2_d, n_biopsies, design.biopsy_sd)
+    tcell = observed_score(rng, pcr, design.tcell_d, n_biopsies, design.biopsy_sd)
     residual = ~pcr & (rng.random(n) < design.frac_residual_sampled)
     change = rng.standard_normal(n) + design.erbb2_change_d
     paired = np.flatnonzero(residual)
@@ -850,8 +857,8 @@ def theory_checks(
     * ``fisher_design`` - the Fisher row of :func:`replicate_tests` on whole replicates of
       ``fisher_design`` (random HET counts), against :func:`fisher_power_design`.
     * ``score_ttest`` - a normally distributed score in two groups of ``score = (n_a, n_b, d)``
-      patients (the generator's ERBB2 model with one biopsy and no biopsy noise), Student's
-      two-sample t-test, against statsmodels' ``TTestIndPower`` (non-central t).
+      patients (the generator's :func:`observed_score`, one biopsy, no biopsy noise),
+      Student's two-sample t-test, against statsmodels' ``TTestIndPower`` (non-central t).
     * ``score_normal`` - the same data, a z-test with known SD 1, against statsmodels'
       ``NormalIndPower`` (closed form).
 
@@ -887,11 +894,10 @@ def theory_checks(
                                 "exact enumeration over binomial HET counts",
                                 fisher_power_design(d, alpha), int(k), replicates))  # fmt: skip
     n_a, n_b, eff = score
-    d = PowerDesign(n_patients=n_a + n_b, frac_two_biopsies=0.0, biopsy_sd=0.0, erbb2_d=eff)
     k_t = k_z = 0
+    pcr = np.r_[np.ones(n_a, bool), np.zeros(n_b, bool)]
     for _ in range(replicates):
-        pcr = np.r_[np.ones(n_a, bool), np.zeros(n_b, bool)]
-        x = rng.standard_normal(n_a + n_b) + d.erbb2_d * pcr
+        x = observed_score(rng, pcr, eff, np.ones(n_a + n_b), 0.0)
         k_t += stats.ttest_ind(x[pcr], x[~pcr]).pvalue < alpha
         z = (x[pcr].mean() - x[~pcr].mean()) / np.sqrt(1 / n_a + 1 / n_b)
         k_z += 2 * stats.norm.sf(abs(z)) < alpha
