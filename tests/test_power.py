@@ -45,10 +45,39 @@ def test_theory_check_can_fail() -> None:
     assert pw._theory_row("x", "", "t", "theory", 0.69, 349, 500)["agrees"]
 
 
-def test_fisher_exact_power_matches_known_values() -> None:
-    """Exact enumeration: size under the null is at most alpha; a huge effect gives power 1."""
+def _fisher_power_by_scipy(n_a: int, n_b: int, p_a: float, p_b: float) -> float:
+    from scipy import stats
+
+    pa = stats.binom.pmf(np.arange(n_a + 1), n_a, p_a)
+    pb = stats.binom.pmf(np.arange(n_b + 1), n_b, p_b)
+    return sum(
+        pa[a] * pb[b]
+        for a in range(n_a + 1)
+        for b in range(n_b + 1)
+        if stats.fisher_exact([[a, n_a - a], [b, n_b - b]])[1] < 0.05
+    )
+
+
+@pytest.mark.parametrize("args", [(14, 30, 0.15, 0.55), (5, 30, 0.0, 0.5), (12, 7, 0.3, 0.9)])
+def test_fisher_exact_power_is_scipys_test(args: tuple[int, int, float, float]) -> None:
+    """The enumeration's p-values are scipy's fisher_exact's (the test the workflow runs)."""
+    assert pw.fisher_power_exact(*args) == pytest.approx(_fisher_power_by_scipy(*args), abs=1e-12)
+
+
+def test_fisher_exact_power_limits() -> None:
+    """Size under the null is at most alpha; a huge effect gives power 1."""
     assert pw.fisher_power_exact(20, 20, 0.5, 0.5) <= 0.05
     assert pw.fisher_power_exact(40, 40, 0.05, 0.95) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_run_power_adds_the_trial_design() -> None:
+    cfg = {"replicates": 3, "seed": 1, "de": False, "theory_replicates": 100,
+           "grid": {"n_patients": [30]}, "base": {"n_genes": 50}}  # fmt: skip
+    table, theory = pw.run_power(cfg)
+    assert list(table["design"].unique()) == ["d01", "trial"]
+    trial = table[table["design"] == "trial"].iloc[0]
+    assert trial["n_patients"] == 129 and round(trial["het_prevalence"] * 129) == 14
+    assert "fisher_design" in set(theory["check"])
 
 
 def test_type_one_error_without_effects() -> None:

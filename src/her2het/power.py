@@ -789,19 +789,24 @@ def _power_row(
 def fisher_power_exact(n_a: int, n_b: int, p_a: float, p_b: float, alpha: float = 0.05) -> float:
     """Exact power of Fisher's two-sided test for two binomial groups (full enumeration).
 
-    Sums ``Binom(a; n_a, p_a) Binom(b; n_b, p_b)`` over every 2 x 2 table whose Fisher p-value
-    (scipy) is below ``alpha``.
+    Sums ``Binom(a; n_a, p_a) Binom(b; n_b, p_b)`` over every 2 x 2 table whose Fisher
+    p-value is below ``alpha``. The p-value is computed as scipy's ``fisher_exact`` does: given
+    the total number of events ``t``, the hypergeometric probability of every table at most as
+    probable as the observed one (relative tolerance 1e-7); tables with the same ``t`` are
+    handled together.
     """
     pa = stats.binom.pmf(np.arange(n_a + 1), n_a, p_a)
     pb = stats.binom.pmf(np.arange(n_b + 1), n_b, p_b)
     total = 0.0
-    for a in range(n_a + 1):
-        for b in range(n_b + 1):
-            if pa[a] * pb[b] < 1e-14:
-                continue
-            if stats.fisher_exact([[a, n_a - a], [b, n_b - b]])[1] < alpha:
-                total += pa[a] * pb[b]
-    return float(total)
+    for t in range(n_a + n_b + 1):
+        a = np.arange(max(0, t - n_b), min(n_a, t) + 1)
+        weight = pa[a] * pb[t - a]
+        if weight.sum() < 1e-14:
+            continue
+        pmf = stats.hypergeom.pmf(a, n_a + n_b, n_a, t)
+        pval = (pmf[None, :] <= pmf[:, None] * (1 + 1e-7)) @ pmf
+        total += float(weight[pval < alpha].sum())
+    return total
 
 
 def fisher_power_design(design: PowerDesign, alpha: float = 0.05) -> float:
