@@ -185,3 +185,19 @@ def test_trend_glm_matches_pydeseq2() -> None:
     mine, _, converged = pw._gamma_identity_glm(1 / means, disp)
     assert ok and converged
     assert mine == pytest.approx(np.asarray(theirs), rel=1e-4)
+
+
+def test_power_config_schema() -> None:
+    """The `power:` section: defaults filled; unknown design parameters are config errors."""
+    from pathlib import Path
+
+    from her2het import sheets
+
+    schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+    cfg = sheets.validate_config({}, schema, "c.yaml")["power"]
+    assert cfg["replicates"] == 200 and cfg["de_dispersions"] == "map"
+    assert len(pw.design_grid(cfg["grid"], cfg["base"])) == 20
+    assert set(cfg["base"]) == set(pw.DESIGN_FIELDS)
+    for bad in ({"grid": {"n_patiens": [50]}}, {"base": {"het_prevalance": 0.1}}):
+        with pytest.raises(sheets.InputError):
+            sheets.validate_config({"power": bad}, schema, "c.yaml")
