@@ -895,7 +895,7 @@ def theory_checks(
             f"n_patients={d.n_patients}, het_prevalence={d.het_prevalence:.3g}, "
             f"pcr_het={d.pcr_het:.3g}, pcr_nonhet={d.pcr_nonhet:.3g}"
         )
-        rows.append(_theory_row("fisher_design", settings, "Fisher exact (replicate_tests)",
+        rows.append(_theory_row("fisher_design", settings, "Fisher exact (het_pcr_fisher)",
                                 "exact enumeration over binomial HET counts",
                                 fisher_power_design(d, alpha), int(k), replicates))  # fmt: skip
     n_a, n_b, eff = score
