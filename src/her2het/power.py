@@ -178,7 +178,7 @@ def _unit(name: str, value: float) -> None:
 
 DESIGN_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(PowerDesign))
 
-# test -> (finding whose primary check it is, or 0; method; paper's direction for "agrees")
+# test -> (finding whose primary check it is, or 0; the test, as the table's `method`)
 TESTS: dict[str, tuple[int, str]] = {
     "het_pcr_fisher": (2, "Fisher exact, HET vs pCR (two-sided)"),
     "het_pcr_firth": (0, "Firth logistic pCR ~ HET, penalised LRT"),
@@ -537,7 +537,7 @@ def het_pcr_fisher(rep: Replicate) -> tuple[float, float, tuple[int, int], tuple
 
 
 def replicate_tests(
-    rep: Replicate, design: PowerDesign, rng: np.random.Generator, *, alpha: float = 0.05,
+    rep: Replicate, rng: np.random.Generator, *, alpha: float = 0.05,
     n_permutations: int = 999, de: bool = True, map_dispersions: bool = True,
 ) -> dict[str, tuple[bool, float] | str]:  # fmt: skip
     """Every test of :data:`TESTS` (and the finding verdicts) on one replicate.
@@ -724,7 +724,7 @@ def _one(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return replicate_tests(
-            rep, design, rng, alpha=alpha, n_permutations=n_perm, de=de[0],
+            rep, rng, alpha=alpha, n_permutations=n_perm, de=de[0],
             map_dispersions=de[1],
         )  # fmt: skip
 
@@ -992,7 +992,7 @@ def workflow_agreement(
         rep = simulate_replicate(design, rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fast = replicate_tests(rep, design, rng, alpha=alpha)
+            fast = replicate_tests(rep, rng, alpha=alpha)
             counts, meta = replicate_sheets(rep)
             for c in contrasts:
                 test = test_of[c.id]
