@@ -129,11 +129,8 @@ def test_interaction_design_is_the_workflows() -> None:
     contrast = de.parse_contrasts([pw.WORKFLOW_CONTRASTS[1]])[0]
     data = de.build_design(contrast, counts, meta)
     x, contrasts = pw.interaction_design(rep.paired_het)
-    mine = pd.DataFrame(x, index=counts.index)
-    theirs = data.design.loc[[u.split(":")[0] + ":" + u.split(":")[1] for u in data.design.index]]
     order = [f"{p}:{t}" for p, t in zip(meta["patient"], meta["timepoint"], strict=True)]
-    theirs = data.design.loc[order].to_numpy()
-    assert np.array_equal(mine.to_numpy(), theirs)
+    assert np.array_equal(x, data.design.loc[order].to_numpy())
     assert np.array_equal(contrasts["interaction"], data.contrast_vector(contrast))
 
 
@@ -201,3 +198,20 @@ def test_power_config_schema() -> None:
     for bad in ({"grid": {"n_patiens": [50]}}, {"base": {"het_prevalance": 0.1}}):
         with pytest.raises(sheets.InputError):
             sheets.validate_config({"power": bad}, schema, "c.yaml")
+
+
+def test_paired_design_is_the_workflows() -> None:
+    """``~ patient + timepoint`` of one group equals her2het.de.build_design's."""
+    from her2het import de
+
+    rep = pw.simulate_replicate(pw.PowerDesign(n_patients=40), np.random.default_rng(5))
+    counts, meta = pw.replicate_sheets(rep)
+    contrast = de.parse_contrasts([pw.WORKFLOW_CONTRASTS[0]])[0]
+    data = de.build_design(contrast, counts, meta)
+    keep = meta["HET"].to_numpy() == 0
+    order = [
+        f"{p}:{t}" for p, t in zip(meta["patient"][keep], meta["timepoint"][keep], strict=True)
+    ]
+    x, c = pw.paired_design(int(keep.sum()) // 2)
+    assert np.array_equal(x, data.design.loc[order].to_numpy())
+    assert np.array_equal(c["post_vs_pre"], data.contrast_vector(contrast))

@@ -41,8 +41,9 @@ Tests (the workflow's, on every replicate; :data:`TESTS`)
       and HET - non-HET mean response is tested by permuting the HET labels over patients.
     * ``de_interaction`` / ``de_post_vs_pre_nonHET`` / ``de_post_vs_pre_HET`` - DESeq2-type
       Wald t-tests of the paired interaction design ``~ patient + timepoint:HET`` (the config's
-      ``treatment_HET_vs_nonHET`` contrast) and of the two within-group effects of the same
-      fit; "detected" = at least one gene at BH ``padj < alpha`` (``mean_detected``: the mean
+      ``treatment_HET_vs_nonHET`` contrast) and of ``~ patient + timepoint`` within each group
+      (``post_vs_pre_nonHET`` / ``_HET``, each fitted on its group, as the workflow does);
+      "detected" = at least one gene at BH ``padj < alpha`` (``mean_detected``: the mean
       share of the truly changed genes found, of the interaction: of all treatment genes).
       Fitted with :class:`her2het.batched_inference.BatchedInference` directly (:func:`fit_de`;
       the approximations are listed there).
@@ -384,6 +385,15 @@ def interaction_design(het: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarra
     }
 
 
+def paired_design(m: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Design ``~ patient + timepoint`` of ``m`` patients' baseline then residual rows, and its
+    ``post_vs_pre`` contrast (the config's ``post_vs_pre_nonHET`` / ``_HET`` contrasts)."""
+    x = interaction_design(np.zeros(m, dtype=bool))[0][:, :-1]
+    c = np.zeros(x.shape[1])
+    c[-1] = 1.0
+    return x, {"post_vs_pre": c}
+
+
 def size_factors(counts: np.ndarray) -> np.ndarray:
     """DESeq2's median-of-ratios size factors (units x genes counts; genes with a zero left out)."""
     with np.errstate(divide="ignore"):
@@ -419,8 +429,7 @@ def fit_de(
 
     Not done (the approximation against :func:`her2het.de.run_design`): Cook's-distance
     outlier replacement and refit, independent filtering (BH here runs over every filtered
-    gene), and the panel's size factors stand in for the transcriptome's. The within-group
-    contrasts come from the interaction fit (the workflow fits each group on its own).
+    gene), and the panel's size factors stand in for the transcriptome's.
     ``docs/power.md`` reports the check against ``run_design``.
     """
     from pydeseq2 import utils
@@ -592,24 +601,27 @@ def replicate_tests(
         )
         pvals["attenuation"] = (p, bool(stat < 0))
         out["attenuation"] = (bool(p < alpha), np.nan)
-    if de and (~ph).sum() >= 2:
-        pre, post = rep.counts_pre, rep.counts_post
-        x, contrasts = interaction_design(ph)
-        if ph.sum() < 2:  # non-HET patients only, ~ patient + timepoint
-            pre, post = pre[~ph], post[~ph]
-            x, contrasts = interaction_design(np.zeros(len(pre), dtype=bool))
-            x, contrasts = x[:, :-1], {"post_vs_pre_nonHET": contrasts["post_vs_pre_nonHET"][:-1]}
-            for test in ("de_interaction", "de_post_vs_pre_HET"):
-                out[test] = why
-        res = fit_de(np.r_[pre, post], x, contrasts, map_dispersions=map_dispersions)
-        true = rep.lfc != 0
-        for name, pv in res.items():
-            q = _bh(pv)
-            sig = np.nan_to_num(q, nan=1.0) < alpha
-            out[f"de_{name}"] = (bool(sig.any()), float(sig[true].mean()) if true.any() else 0.0)
-    elif de:
-        out["de_post_vs_pre_nonHET"] = why
-        out["de_interaction"] = out["de_post_vs_pre_HET"] = why
+    if de:
+        pre, post, true = rep.counts_pre, rep.counts_post, rep.lfc != 0
+
+        def detect(pv: np.ndarray) -> tuple[bool, float]:
+            sig = np.nan_to_num(_bh(pv), nan=1.0) < alpha
+            return bool(sig.any()), float(sig[true].mean()) if true.any() else 0.0
+
+        fits: list[tuple[str, np.ndarray, tuple[np.ndarray, dict[str, np.ndarray]]]] = []
+        if ph.sum() >= 2 and (~ph).sum() >= 2:
+            fits.append(("de_interaction", np.ones(len(ph), dtype=bool), interaction_design(ph)))
+        else:
+            out["de_interaction"] = why
+        for test, rows in (("de_post_vs_pre_nonHET", ~ph), ("de_post_vs_pre_HET", ph)):
+            if rows.sum() >= 2:  # the workflow's own fit of the group: ~ patient + timepoint
+                fits.append((test, rows, paired_design(int(rows.sum()))))
+            else:
+                out[test] = f"{int(rows.sum())} patients of the group with both timepoints"
+        for test, rows, (x, contrasts) in fits:
+            c = contrasts["interaction"] if test == "de_interaction" else contrasts["post_vs_pre"]
+            res = fit_de(np.r_[pre[rows], post[rows]], x, {"c": c}, map_dispersions=map_dispersions)
+            out[test] = detect(res["c"])
     if pvals:
         names = [FINDING_TESTS[f] for f in sorted(FINDING_TESTS) if FINDING_TESTS[f] in pvals]
         adj = _holm(np.array([pvals[t][0] for t in names]))
