@@ -24,6 +24,7 @@ include: "workflow/rules/scores.smk"
 include: "workflow/rules/subtype.smk"
 include: "workflow/rules/outcome.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/power.smk"
 
 
 rule all:

@@ -1,0 +1,66 @@
+# Power and design calculator (her2het.power): SIMULATED cohorts for a grid of designs, the
+# workflow's tests on each, Monte-Carlo power with intervals, power curves. Needs no data:
+# `snakemake power` runs it on its own.
+
+
+rule power_simulation:
+    output:
+        table=report(
+            "results/power/power.tsv",
+            caption="../report/power_table.rst",
+            category="9. Power and design",
+        ),
+        theory=report(
+            "results/power/theory.tsv",
+            caption="../report/power_theory.rst",
+            category="9. Power and design",
+        ),
+    log:
+        "results/logs/power_simulation.log",
+    benchmark:
+        "results/benchmarks/power_simulation.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        cfg=config["power"],
+    script:
+        "../scripts/power_simulation.py"
+
+
+rule plot_power:
+    input:
+        table="results/power/power.tsv",
+    output:
+        png=report(
+            "results/figures/power/power_curves.png",
+            caption="../report/power_curves.rst",
+            category="9. Power and design",
+        ),
+        pdf="results/figures/power/power_curves.pdf",
+    log:
+        "results/logs/plot_power.log",
+    benchmark:
+        "results/benchmarks/plot_power.tsv"
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        dpi=config["report"]["figure_dpi"],
+    script:
+        "../scripts/plot_power.py"
+
+
+rule power:
+    default_target: False
+    input:
+        "results/power/power.tsv",
+        "results/power/theory.tsv",
+        "results/figures/power/power_curves.png",
+        "results/figures/power/power_curves.pdf",

@@ -1,0 +1,13 @@
+"""Power curves per test, one line per HET prevalence, the trial's design marked."""
+
+import sys
+
+import pandas as pd
+
+from her2het.plots import save_figure
+from her2het.plots_power import power_figure
+
+sys.stderr = open(snakemake.log[0], "w")
+table = pd.read_csv(snakemake.input.table, sep="\t", keep_default_na=True)
+fig = power_figure(table)
+save_figure(fig, snakemake.output.png, snakemake.output.pdf, dpi=snakemake.params.dpi)
