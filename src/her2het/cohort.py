@@ -2,7 +2,7 @@
 
 ``obs`` columns: the sample sheet's columns, the patient sheet's columns (joined on
 ``patient``), ``group`` (patient group, see :func:`patient_groups`) and ``n_baseline_biopsies``.
-``layers['counts']`` holds the raw counts; ``X`` holds the same counts until a later stage
+``layers['counts']`` holds the raw counts (int64, exact); ``X`` holds them as float32 until a later stage
 normalises them. ``uns['her2het']`` records where the data came from (``data_source``,
 ``simulated``).
 """
@@ -70,10 +70,11 @@ def build_cohort(
     for col in obs.columns:
         if obs[col].dtype == object:
             obs[col] = obs[col].astype(str).replace({"None": ""})
-    x = counts[obs.index].T.to_numpy(dtype=np.float32)
+    # int64: exact for every accepted count (float32 would turn 3,000,000,001 into 3e9)
+    x = counts[obs.index].T.to_numpy(dtype=np.int64)
     var = pd.DataFrame(index=pd.Index(counts.index.astype(str), name="gene"))
-    adata = ad.AnnData(X=x, obs=obs, var=var)
-    adata.layers["counts"] = x.copy()
+    adata = ad.AnnData(X=x.astype(np.float32), obs=obs, var=var)
+    adata.layers["counts"] = x
     adata.uns["her2het"] = {"data_source": data_source, "simulated": bool(simulated)}
     return adata
 
