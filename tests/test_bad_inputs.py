@@ -11,7 +11,8 @@ under ``data/``, a ``config.yaml`` overlay merged into the base config, and ``ex
   accepted: ``snakemake -n`` must exit 0 and print those warnings.
 
 A case may also hold ``args.txt``: extra command-line arguments, one per line (e.g.
-``--config`` overrides, ``--configfile data/own.yaml``). Snakemake's own notice that the
+``--config`` overrides, ``--configfile {workdir}/data/own.yaml``, where ``{workdir}`` is the
+case's working directory). Snakemake's own notice that the
 config "is extended by additional config specified via the command line" is then the one
 stderr line allowed besides the error.
 
@@ -81,6 +82,7 @@ def check_case(case: Path, workdir: Path) -> str | None:
     expected = (case / "expected.txt").read_text().strip().splitlines()
     accept = expected[0].strip() == "ACCEPT"
     args = (case / "args.txt").read_text().splitlines() if (case / "args.txt").is_file() else []
+    args = [a.replace("{workdir}", str(workdir)) for a in args]
     r = run_snakemake(
         workdir, "--cores", "1", *(["-n"] if accept else []), *(a for a in args if a), timeout=300
     )

@@ -44,6 +44,16 @@ def _where(
     return ", ".join(parts)
 
 
+def not_a_file(path: str | Path) -> str:
+    """Why ``path`` cannot be read as an input file (for a message)."""
+    p = Path(path)
+    if p.is_dir():
+        return "is a directory, expected a file"
+    if p.exists():
+        return "is not a regular file"
+    return "file not found"
+
+
 def load_schema(path: str | Path) -> dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
@@ -149,7 +159,7 @@ class ConfigSources:
     COMMAND_LINE = "command line (--config)"
 
     def __init__(self, files: Sequence[str | Path], overrides: Mapping[str, Any] | None) -> None:
-        self.files = [str(f) for f in files]
+        self.files = [_shown_path(f) for f in files]
         self.overrides = dict(overrides or {})
         self._trees: list[tuple[str, Any]] = []
         for f in self.files:
@@ -170,6 +180,17 @@ class ConfigSources:
             if _lookup(tree, path):
                 return name
         return everything
+
+
+def _shown_path(path: str | Path) -> str:
+    """A path as the user would write it: relative when inside the working directory."""
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return str(p.relative_to(Path.cwd()))
+        except ValueError:
+            return str(p)
+    return str(p)
 
 
 def _schema_types(schema: Mapping[str, Any]) -> set[str]:
@@ -263,7 +284,7 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: file not found")
+        raise InputError(f"{p}: {not_a_file(p)}")
     raw = p.read_bytes()
     if not raw.strip():
         raise InputError(f"{p}: file is empty (expected a tab-separated header line)")
@@ -652,7 +673,7 @@ def read_counts(
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: file not found")
+        raise InputError(f"{p}: {not_a_file(p)}")
     sep = _separator(p)
     df = _read_delimited(p, sep, index_col=0, dtype=str, keep_default_na=False, na_values=[""])
     missing_id = df.index.isna()
@@ -788,7 +809,7 @@ def read_fish_cells(
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: file not found")
+        raise InputError(f"{p}: {not_a_file(p)}")
     schema = load_schema(schema_path)
     props = schema["properties"]
     name = p.name.lower().removesuffix(".gz")

@@ -107,7 +107,9 @@ def _validate_inputs():
                 )
             for key in ("transcriptome", "gtf", "decoys"):
                 if q[key] and not Path(q[key]).is_file():
-                    raise _config_error(f"quant.{key}", f"file not found: {q[key]}")
+                    raise _config_error(
+                        f"quant.{key}", f"{sheets.not_a_file(q[key])}: {q[key]}"
+                    )
             samples = sheets.load_samples(s["samples"], SCHEMAS / "samples.schema.yaml")
             patients = sheets.load_patients(
                 s["patients"], SCHEMAS / "patients.schema.yaml"
@@ -206,8 +208,9 @@ def _warn_unused_subset(key, contrast, meta):
         for value in allowed:
             if value not in present:
                 _warn(
-                    f"{_config_source(key)}, key '{key}.subset.{col}': value {value!r} never "
-                    f"occurs in column {col!r} (values: {', '.join(sorted(present - {''}))})"
+                    f"{_config_source(key)}, key '{key}.subset.{col}' (id {contrast.id}): "
+                    f"value {value!r} never occurs in column {col!r} (values: "
+                    f"{', '.join(sorted(present - {''}))})"
                 )
 
 
@@ -239,12 +242,15 @@ def _validate_analysis():
             why = de.check_contrast(c, meta)
             if why:
                 raise _config_error(f"de.contrasts[{i}] (id {c.id})", why)
-            _warn_unused_subset(f"de.contrasts[{i}] (id {c.id})", c, meta)
+            _warn_unused_subset(f"de.contrasts[{i}]", c, meta)
         _warn_duplicate_models(config["outcome"])
         defined_in = {}
         for i, path in enumerate(config["scores"]["gene_sets"]):
             if not Path(resource_path(path)).is_file():
-                raise _config_error(f"scores.gene_sets[{i}]", f"file not found: {path}")
+                raise _config_error(
+                    f"scores.gene_sets[{i}]",
+                    f"{sheets.not_a_file(resource_path(path))}: {path}",
+                )
             try:
                 gene_sets = scores.read_gmt(resource_path(path))
             except (ValueError, UnicodeDecodeError) as exc:
@@ -274,7 +280,8 @@ def _validate_analysis():
                 )
         elif sub["centroids"] != "builtin" and not Path(sub["centroids"]).is_file():
             raise _config_error(
-                "subtype.centroids", f"file not found: {sub['centroids']}"
+                "subtype.centroids",
+                f"{sheets.not_a_file(sub['centroids'])}: {sub['centroids']}",
             )
         if sub["enabled"] and not subtype_url():
             _check_centroid_genes(sub)
