@@ -10,6 +10,12 @@ under ``data/``, a ``config.yaml`` overlay merged into the base config, and ``ex
 - ``ACCEPT``, optionally followed by lines of expected warning text, for inputs that are
   accepted: ``snakemake -n`` must exit 0 and print those warnings.
 
+A case may also hold ``args.txt``: extra command-line arguments, one per line (e.g.
+``--config`` overrides, ``--configfile {workdir}/data/own.yaml``, where ``{workdir}`` is the
+case's working directory). Snakemake's own notice that the
+config "is extended by additional config specified via the command line" is then the one
+stderr line allowed besides the error.
+
 The cases run two at a time (each is a separate Snakemake process); the session summary prints
 how many there are.
 """
@@ -28,7 +34,8 @@ import yaml
 from .conftest import CORPUS_REPORT, run_snakemake
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
-MIN_CASES = 40
+MIN_CASES = 100
+SNAKEMAKE_NOTICE = "is extended by additional config specified via the command line"
 
 
 def corpus_cases() -> list[Path]:
@@ -74,8 +81,12 @@ def check_case(case: Path, workdir: Path) -> str | None:
     before = _files(workdir)
     expected = (case / "expected.txt").read_text().strip().splitlines()
     accept = expected[0].strip() == "ACCEPT"
-    r = run_snakemake(workdir, "--cores", "1", *(["-n"] if accept else []), timeout=300)
-    err = r.stderr
+    args = (case / "args.txt").read_text().splitlines() if (case / "args.txt").is_file() else []
+    args = [a.replace("{workdir}", str(workdir)) for a in args]
+    r = run_snakemake(
+        workdir, "--cores", "1", *(["-n"] if accept else []), *(a for a in args if a), timeout=300
+    )
+    err = "\n".join(x for x in r.stderr.splitlines() if not (args and SNAKEMAKE_NOTICE in x))
     problems = []
     if "Traceback" in err:
         problems.append("a traceback reached the user")
@@ -127,3 +138,63 @@ def test_corpus_cases_are_small_and_complete() -> None:
             if f.is_file() and base.is_file():
                 assert f.read_bytes() != base.read_bytes(), f
             assert f.stat().st_size < 20_000, f
+
+
+def test_base_cohort_runs_for_real(tmp_path: Path) -> None:
+    """The base cohort has no evaluable FISH sample (3 cells per area): a real run, not ``-n``,
+    makes every output, the pre/post FISH figure with empty panels included."""
+    workdir = tmp_path / "base"
+    prepare(CORPUS / "cases" / "base-is-valid", workdir)
+    r = run_snakemake(workdir, "--cores", "1", timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "Traceback" not in r.stderr
+    assert (workdir / "results" / "figures" / "fish_pre_post.png").stat().st_size > 0
+    assert (workdir / "results" / "paper" / "findings.tsv").is_file()
+
+
+def _mount_tmpfs(path: Path, size: str) -> bool:
+    import subprocess
+
+    path.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        check=False,
+    )
+    return r.returncode == 0
+
+
+def test_full_disk_is_reported_in_the_log_and_on_the_terminal(tmp_path: Path) -> None:
+    """``results/`` on a 256 kB tmpfs (needs root); the count matrix job writes ~1 MB."""
+    import os
+    import subprocess
+
+    import numpy as np
+    import pandas as pd
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    workdir = tmp_path / "full"
+    prepare(CORPUS / "cases" / "base-is-valid", workdir)
+    counts = pd.read_csv(workdir / "data" / "counts.tsv", sep="\t", index_col=0)
+    rng = np.random.default_rng(0)
+    extra = pd.DataFrame(
+        rng.poisson(50, size=(20000, counts.shape[1])),
+        columns=counts.columns,
+        index=[f"X{i}" for i in range(20000)],
+    )
+    pd.concat([counts, extra]).rename_axis("gene").to_csv(workdir / "data" / "counts.tsv", sep="\t")
+    results = workdir / "results"
+    if not _mount_tmpfs(results, "256k"):
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        r = run_snakemake(workdir, "--cores", "1", "results/counts/counts.tsv", timeout=300)
+        log = (results / "logs" / "import_counts.log").read_text()
+        assert r.returncode != 0
+        assert "No space left on device" in log
+        terminal = [x for x in r.stderr.splitlines() if "No space left on device" in x]
+        assert terminal and terminal[0].startswith("Error in import_counts.py: OSError"), r.stderr
+        assert "exit status 120" not in r.stderr
+        assert not (results / "counts" / "counts.tsv").exists()
+    finally:
+        subprocess.run(["umount", str(results)], check=False)

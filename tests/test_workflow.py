@@ -270,7 +270,7 @@ def test_sheets_entry_runs_on_user_files(tiny_dir: Path, tmp_path: Path) -> None
                 .assign(cep17=lambda f: f["cep17"].where(f.index != 4, -2))
                 .to_parquet(d / "fish_cells.parquet", index=False)
             ),
-            "fish_cells.parquet, row 5, column 'cep17': -2 is not an integer >= 0",
+            "fish_cells.parquet, row 5, column 'cep17': -2 is not an integer in [0, 1000]",
         ),
     ],
     ids=["bad-patient-sheet", "unsafe-sample-id", "negative-fish-count"],

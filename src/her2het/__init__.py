@@ -5,6 +5,7 @@ Subpackages are imported lazily by their users; importing ``her2het`` itself is 
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,6 +14,11 @@ if TYPE_CHECKING:
     from her2het.results import Results
 
 __version__ = "0.1.0"
+
+if hasattr(sys.modules.get("__main__"), "snakemake"):  # a workflow job script
+    from her2het import joblog
+
+    joblog.install()
 
 __all__ = ["__version__", "load_cohort", "load_expression", "load_de", "load_results"]
 

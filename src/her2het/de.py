@@ -183,10 +183,27 @@ def check_contrast(contrast: Contrast, meta: pd.DataFrame) -> str | None:
             return "interaction needs paired: true (patients nested in the interaction groups)"
         if contrast.interaction not in cols:
             return f"interaction {contrast.interaction!r} is not a sample or patient column"
+        by_lv = level_series(sub[contrast.interaction])
+        if (by_lv == "").any():
+            return (
+                f"interaction column {contrast.interaction!r} is missing for patient "
+                f"{sub.loc[(by_lv == '').to_numpy(), 'patient'].iloc[0]} (restrict the subset)"
+            )
+        lv = sorted(set(by_lv))
         if contrast.interaction_levels is None:
-            lv = sorted(set(level_series(sub[contrast.interaction])) - {""})
             if len(lv) != 2:
                 return f"interaction column {contrast.interaction!r} must have two levels, has {lv}"
+        else:
+            extra = [v for v in lv if v not in contrast.interaction_levels]
+            absent = [v for v in contrast.interaction_levels if v not in lv]
+            if extra:
+                return (
+                    f"interaction column {contrast.interaction!r} has level {extra[0]!r}, not in "
+                    f"interaction_levels {list(contrast.interaction_levels)} (it would stay in "
+                    "the fit; leave it out with subset)"
+                )
+            if absent:
+                return f"interaction level {absent[0]!r} of {contrast.interaction!r} does not occur"
     within = _varies_within_patient(sub, contrast)
     if within is not None:
         return within

@@ -265,7 +265,13 @@ def plot_fish_het_prevalence(patients: pd.DataFrame, *, data_source: str) -> plt
 
 
 def plot_fish_pre_post(pre_post: pd.DataFrame, *, data_source: str) -> plt.Figure:
-    """Paired pre vs post ERBB2/CEP17 ratio and % amplified cells, and HET changes."""
+    """Paired pre vs post ERBB2/CEP17 ratio and % amplified cells, and HET changes.
+
+    A cohort without any evaluable pre/post pair (a table without those columns) gives empty
+    panels (n=0) rather than an error.
+    """
+    needed = ["pre_ratio", "post_ratio", "pre_pct_amplified", "post_pct_amplified", "het_change"]
+    pre_post = pre_post.reindex(columns=list(dict.fromkeys([*pre_post.columns, *needed])))
     fig, axes = plt.subplots(1, 3, figsize=(COLUMN_WIDTH_IN * 2, 2.2), layout="constrained")
     for ax, metric, label in zip(
         axes[:2],

@@ -30,14 +30,28 @@ class InputError(ValueError):
 
 
 def _where(
-    path: str | Path, row: int | None = None, column: str | None = None, line: bool = True
+    path: str | Path, row: int | None = None, column: str | None = None, line: bool | int = True
 ) -> str:
+    """``file, row N (line L), column 'X'``; ``line`` is the physical line (True: ``row + 1``,
+    right when no blank line precedes the row; False: not shown, e.g. for Parquet)."""
     parts = [str(path)]
     if row is not None:
-        parts.append(f"row {row}" + (f" (line {row + 1})" if line else ""))
+        if line is True:
+            line = row + 1
+        parts.append(f"row {row}" + (f" (line {line})" if line is not False else ""))
     if column is not None:
         parts.append(f"column '{column}'")
     return ", ".join(parts)
+
+
+def not_a_file(path: str | Path) -> str:
+    """Why ``path`` cannot be read as an input file (for a message)."""
+    p = Path(path)
+    if p.is_dir():
+        return "is a directory, expected a file"
+    if p.exists():
+        return "is not a regular file"
+    return "file not found"
 
 
 def load_schema(path: str | Path) -> dict[str, Any]:
@@ -83,25 +97,178 @@ def _config_key(path: Iterable[str | int]) -> str:
 
 
 def validate_config(
-    config: dict[str, Any], schema_path: str | Path, source: str = "config"
+    config: dict[str, Any],
+    schema_path: str | Path,
+    source: str | Callable[[str], str] = "config",
 ) -> dict[str, Any]:
     """Validate ``config`` in place against the schema, filling defaults; raise :class:`InputError`.
 
-    ``source`` names the config file(s) in the message.
+    ``source`` names where the value came from in the message: a string, or a function of the
+    key (e.g. :class:`ConfigSources`: the command line or the config file that set it).
     """
     schema = load_schema(schema_path)
     cls = _with_defaults(jsonschema.validators.validator_for(schema))
     errors = sorted(cls(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    name = source if callable(source) else (lambda key: source)
     if errors:
         err = errors[0]
         key = _config_key(err.absolute_path)
         if err.validator == "additionalProperties":
             extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
             allowed = ", ".join(sorted(err.schema.get("properties", {})))
-            where = f"key '{key + '.' if key else ''}{extra[0]}'"
-            raise InputError(f"{source}, {where}: unknown key (allowed here: {allowed})")
-        raise InputError(f"{source}, key '{key or '<top>'}': {_message(err)}")
+            full = f"{key + '.' if key else ''}{extra[0]}"
+            raise InputError(f"{name(full)}, key '{full}': unknown key (allowed here: {allowed})")
+        raise InputError(f"{name(key)}, key '{key or '<top>'}': {_message(err)}")
     return config
+
+
+def _key_path(key: str) -> list[str | int]:
+    """``['de', 'contrasts', 0, 'id']`` from ``de.contrasts[0].id`` (a trailing note dropped)."""
+    return [
+        int(t[1:-1]) if t.startswith("[") else t
+        for t in re.findall(r"\[\d+\]|[^.\[\]]+", key.split(" ")[0])
+    ]
+
+
+def _lookup(tree: Any, path: Sequence[str | int]) -> bool:
+    """Whether ``tree`` sets ``path`` (or a prefix of it to a non-mapping value)."""
+    node = tree
+    for part in path:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+        if not isinstance(node, (Mapping, list)):
+            return True
+    return True
+
+
+class ConfigSources:
+    """Where each config key came from: the command line (``--config``) or which config file.
+
+    Parameters
+    ----------
+    files
+        The config files in the order Snakemake applied them (later ones win).
+    overrides
+        The ``--config`` values (applied last).
+    """
+
+    COMMAND_LINE = "command line (--config)"
+
+    def __init__(self, files: Sequence[str | Path], overrides: Mapping[str, Any] | None) -> None:
+        self.files = [_shown_path(f) for f in files]
+        self.overrides = dict(overrides or {})
+        self._trees: list[tuple[str, Any]] = []
+        for f in self.files:
+            try:
+                with open(f, encoding="utf-8") as fh:
+                    self._trees.append((f, yaml.safe_load(fh)))
+            except (OSError, yaml.YAMLError, UnicodeDecodeError):
+                self._trees.append((f, None))
+
+    def __call__(self, key: str | None = None) -> str:
+        everything = " + ".join(self.files) if self.files else "config"
+        if not key:
+            return everything
+        path = _key_path(key)
+        if _lookup(self.overrides, path):
+            return self.COMMAND_LINE
+        for name, tree in reversed(self._trees):
+            if _lookup(tree, path):
+                return name
+        return everything
+
+
+def _shown_path(path: str | Path) -> str:
+    """A path as the user would write it: relative when inside the working directory."""
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return str(p.relative_to(Path.cwd()))
+        except ValueError:
+            return str(p)
+    return str(p)
+
+
+def _schema_types(schema: Mapping[str, Any]) -> set[str]:
+    """The JSON types a (sub)schema allows, through ``anyOf``/``oneOf`` branches."""
+    t = schema.get("type")
+    types = set([t] if isinstance(t, str) else (t or []))
+    for branch in (*schema.get("anyOf", ()), *schema.get("oneOf", ())):
+        types |= _schema_types(branch)
+    if "enum" in schema:
+        types |= {
+            "boolean" if isinstance(v, bool) else "integer" if isinstance(v, int) else
+            "number" if isinstance(v, float) else "null" if v is None else "string"
+            for v in schema["enum"]
+        }  # fmt: skip
+    return types
+
+
+def _coerce_text(value: str, types: set[str]) -> Any:
+    """A command-line string as the schema's type (unchanged when strings are allowed or no
+    type fits, so the validator reports it)."""
+    if "string" in types or not types:
+        return value
+    text = value.strip()
+    if "boolean" in types and text.lower() in ("true", "false", "yes", "no"):
+        return text.lower() in ("true", "yes")
+    if "integer" in types and re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if "number" in types:
+        try:
+            f = float(text)
+        except ValueError:
+            f = float("nan")
+        if np.isfinite(f):
+            return int(f) if re.fullmatch(r"[+-]?\d+", text) else f
+    if "null" in types and text.lower() in ("", "~", "null", "none"):
+        return None
+    return value
+
+
+def coerce_overrides(
+    config: dict[str, Any], overrides: Mapping[str, Any] | None, schema_path: str | Path
+) -> None:
+    """Type the ``--config`` values in ``config`` (in place) as the schema says.
+
+    Snakemake passes a nested command-line value (``--config de='{alpha: 0.1}'``) as strings;
+    a string where the schema wants a number, an integer or a boolean is converted (``'0.1'``
+    -> 0.1, ``'true'`` -> True). Values from config files are left as written.
+    """
+    if not overrides:
+        return
+    schema = load_schema(schema_path)
+
+    def sub_schema(node: Mapping[str, Any], part: str | int) -> Mapping[str, Any]:
+        if isinstance(part, int):
+            items = node.get("items")
+            return items if isinstance(items, Mapping) else {}
+        props = node.get("properties", {})
+        if part in props:
+            return props[part]
+        extra = node.get("additionalProperties")
+        return extra if isinstance(extra, Mapping) else {}
+
+    def walk(over: Any, target: Any, node: Mapping[str, Any]) -> Any:
+        if isinstance(over, Mapping) and isinstance(target, dict):
+            for k, v in over.items():
+                if k in target:
+                    target[k] = walk(v, target[k], sub_schema(node, k))
+            return target
+        if isinstance(over, list) and isinstance(target, list) and len(over) == len(target):
+            return [
+                walk(o, t, sub_schema(node, i))
+                for i, (o, t) in enumerate(zip(over, target, strict=True))
+            ]
+        if isinstance(target, str):
+            return _coerce_text(target, _schema_types(node))
+        return target
+
+    walk(overrides, config, schema)
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,7 +284,7 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: file not found")
+        raise InputError(f"{p}: {not_a_file(p)}")
     raw = p.read_bytes()
     if not raw.strip():
         raise InputError(f"{p}: file is empty (expected a tab-separated header line)")
@@ -141,21 +308,48 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
             f"{p}, line 1: empty column name at position {[c.strip() for c in header].index('') + 1}"
         )
     rows: dict[int, list[str]] = {}
+    line_of: dict[int, int] = {}
     for lineno, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
+        row = len(rows) + 1
         fields = line.split("\t")
         if len(fields) != len(header):
             raise InputError(
-                f"{_where(p, lineno - 1)}: has {len(fields)} tab-separated fields, header has {len(header)}"
+                f"{_where(p, row, line=lineno)}: has {len(fields)} tab-separated fields, "
+                f"header has {len(header)}"
             )
-        rows[lineno - 1] = [f.strip() for f in fields]
+        rows[row] = [f.strip() for f in fields]
+        line_of[row] = lineno
     if not rows:
         raise InputError(f"{p}: header only, no data rows")
     df = pd.DataFrame.from_dict(
         rows, orient="index", columns=[c.strip() for c in header], dtype=str
     )
+    _LINES[str(p)] = line_of
     return df
+
+
+#: Physical line of each data row of the sheets read by :func:`read_sheet` (by path): a blank
+#: line does not count as a row but moves every later line down.
+_LINES: dict[str, dict[int, int]] = {}
+
+
+def sheet_line(path: str | Path, row: int) -> int:
+    """The line in ``path`` of data row ``row`` of a sheet read by :func:`read_sheet`."""
+    return _LINES.get(str(path), {}).get(row, row + 1)
+
+
+def _here(path: str | Path, row: int | None = None, column: str | None = None) -> str:
+    """:func:`_where` for a sheet row, with its physical line."""
+    if row is None:
+        return _where(path, None, column)
+    return _where(path, row, column, sheet_line(path, row))
+
+
+#: Words that R (``NA``) or pandas (``NA``, ``NaN``, ``NULL``, ``None``, ...) read as a missing
+#: value by default, compared in lower case: not allowed as IDs (schema ``x-id: true``).
+MISSING_WORDS = frozenset({"na", "nan", "null", "none", "nat", "n/a", "<na>", "#n/a"})
 
 
 def _coerce(value: str, prop: Mapping[str, Any]) -> Any:
@@ -211,8 +405,13 @@ def validate_sheet(df: pd.DataFrame, schema: Mapping[str, Any], path: str | Path
             if val == "":
                 typed[col].append(None)
                 if col in complete:
-                    raise InputError(f"{_where(path, row, col)}: value is missing")
+                    raise InputError(f"{_here(path, row, col)}: value is missing")
                 continue
+            if props.get(col, {}).get("x-id") and val.lower() in MISSING_WORDS:
+                raise InputError(
+                    f"{_here(path, row, col)}: {val!r} is not allowed as an ID: R and pandas "
+                    "read it as a missing value"
+                )
             v = _coerce(val, props[col]) if col in props else val
             typed[col].append(v)
             if col in props:
@@ -220,7 +419,7 @@ def validate_sheet(df: pd.DataFrame, schema: Mapping[str, Any], path: str | Path
         err = jsonschema.exceptions.best_match(validator.iter_errors(instance))
         if err is not None:
             col = str(err.absolute_path[0]) if err.absolute_path else None
-            raise InputError(f"{_where(path, row, col)}: {_message(err)}")
+            raise InputError(f"{_here(path, row, col)}: {_message(err)}")
     out = pd.DataFrame(typed, index=df.index)
     for col, prop in props.items():
         if col in out and prop.get("type") in ("integer", "number"):
@@ -244,7 +443,7 @@ def load_samples(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
     row = _first_duplicate(df["sample"])
     if row is not None:
         raise InputError(
-            f"{_where(path, row, 'sample')}: duplicated sample ID {df.at[row, 'sample']!r}"
+            f"{_here(path, row, 'sample')}: duplicated sample ID {df.at[row, 'sample']!r}"
         )
     if "biopsy" not in df:  # optional: one label per sample is unique within patient
         df["biopsy"] = df["sample"]
@@ -252,7 +451,7 @@ def load_samples(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
     row = _first_duplicate(df["patient"] + "\t" + df["timepoint"] + "\t" + df["biopsy"])
     if row is not None:
         raise InputError(
-            f"{_where(path, row, 'biopsy')}: biopsy {df.at[row, 'biopsy']!r} appears twice for patient "
+            f"{_here(path, row, 'biopsy')}: biopsy {df.at[row, 'biopsy']!r} appears twice for patient "
             f"{df.at[row, 'patient']!r} at timepoint {df.at[row, 'timepoint']!r}"
         )
     if "count_column" not in df:
@@ -263,7 +462,7 @@ def load_samples(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
         column = df.at[row, "count_column"]
         first = df.loc[df["count_column"] == column, "sample"].iloc[0]
         raise InputError(
-            f"{_where(path, row, 'count_column')}: count column {column!r} is already used by "
+            f"{_here(path, row, 'count_column')}: count column {column!r} is already used by "
             f"sample {first!r}"
         )
     return df
@@ -275,7 +474,7 @@ def load_patients(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
     row = _first_duplicate(df["patient"])
     if row is not None:
         raise InputError(
-            f"{_where(path, row, 'patient')}: duplicated patient ID {df.at[row, 'patient']!r}"
+            f"{_here(path, row, 'patient')}: duplicated patient ID {df.at[row, 'patient']!r}"
         )
     if ("EFS_months" in df) != ("EFS_event" in df):
         have = "EFS_months" if "EFS_months" in df else "EFS_event"
@@ -287,7 +486,7 @@ def load_patients(path: str | Path, schema_path: str | Path) -> pd.DataFrame:
             row = int(df.index[partial.to_numpy()][0])
             col = "EFS_months" if pd.isna(df.at[row, "EFS_months"]) else "EFS_event"
             raise InputError(
-                f"{_where(path, row, col)}: value is missing (EFS time and event go together)"
+                f"{_here(path, row, col)}: value is missing (EFS time and event go together)"
             )
     if "HET" in df and "pCR" in df:
         for col in ("pCR", "HET"):
@@ -307,7 +506,7 @@ def check_cohort(
     if unknown.any():
         row = int(samples.index[unknown.to_numpy()][0])
         raise InputError(
-            f"{_where(samples_path, row, 'patient')}: patient {samples.at[row, 'patient']!r} "
+            f"{_here(samples_path, row, 'patient')}: patient {samples.at[row, 'patient']!r} "
             f"is not in the patient sheet {patients_path}"
         )
     with_pre = set(samples.loc[samples["timepoint"] == "pre", "patient"])
@@ -315,14 +514,14 @@ def check_cohort(
     if orphan.any():
         row = int(samples.index[orphan.to_numpy()][0])
         raise InputError(
-            f"{_where(samples_path, row, 'timepoint')}: post-treatment sample of patient "
+            f"{_here(samples_path, row, 'timepoint')}: post-treatment sample of patient "
             f"{samples.at[row, 'patient']!r} has no pre-treatment sample"
         )
     unused = sorted(known - set(samples["patient"]))
     if unused:
         row = int(patients.index[patients["patient"] == unused[0]][0])
         raise InputError(
-            f"{_where(patients_path, row, 'patient')}: patient {unused[0]!r} has no sample in {samples_path}"
+            f"{_here(patients_path, row, 'patient')}: patient {unused[0]!r} has no sample in {samples_path}"
         )
 
 
@@ -343,6 +542,57 @@ def _separator(path: Path) -> str:
     return "," if path.name.lower().removesuffix(".gz").endswith(".csv") else "\t"
 
 
+def _open_text_lines(path: Path) -> Iterable[bytes]:
+    """The raw lines of a (possibly gzip-compressed) text table."""
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:  # type: ignore[operator]
+        yield from fh
+
+
+def table_line(path: str | Path, row: int) -> int | bool:
+    """Physical line of data row ``row`` (1-based, header and empty lines not counted) of a text
+    table read with pandas (which skips empty lines). Only called for an error message."""
+    try:
+        n = 0
+        for lineno, raw in enumerate(_open_text_lines(Path(path)), start=1):
+            if lineno == 1 or not raw.rstrip(b"\r\n"):
+                continue
+            n += 1
+            if n == row:
+                return lineno
+    except (OSError, EOFError):
+        pass
+    return row + 1
+
+
+def table_row(path: str | Path, line: int) -> int:
+    """Data-row number of physical line ``line`` (the inverse of :func:`table_line`)."""
+    n = 0
+    try:
+        for lineno, raw in enumerate(_open_text_lines(Path(path)), start=1):
+            if lineno > line:
+                break
+            if lineno > 1 and raw.rstrip(b"\r\n"):
+                n += 1
+    except (OSError, EOFError):
+        return line - 1
+    return n
+
+
+def _at(path: str | Path, row: int, column: str | None = None, text: bool = True) -> str:
+    """:func:`_where` for a row of a table read by pandas (the line found in the file)."""
+    return _where(path, row, column, table_line(path, row) if text else False)
+
+
+#: Errors of reading a damaged file (a truncated gzip stream ends in EOFError or zlib.error).
+def _read_errors() -> tuple[type[BaseException], ...]:
+    import zlib
+
+    return (UnicodeDecodeError, OSError, ValueError, EOFError, zlib.error)
+
+
 def _unreadable(path: Path, sep: str, exc: BaseException) -> InputError:
     return InputError(
         f"{path}: cannot be read as a {_SEPARATOR_NAMES[sep]}-separated table ({_one_line(exc)})"
@@ -361,7 +611,7 @@ def _check_header(path: Path, sep: str) -> None:
         raise InputError(
             f"{path}: file is empty (expected a {kind}-separated header line)"
         ) from None
-    except (UnicodeDecodeError, OSError, ValueError) as exc:
+    except _read_errors() as exc:
         raise _unreadable(path, sep, exc) from None
     header = [str(c).strip() for c in first.iloc[0]]
     others = [
@@ -398,10 +648,10 @@ def _read_delimited(path: Path, sep: str, **read_csv: Any) -> pd.DataFrame:
             raise _unreadable(path, sep, exc) from None
         want, line, saw = (int(g) for g in m.groups())
         raise InputError(
-            f"{_where(path, line - 1)}: has {saw} {_SEPARATOR_NAMES[sep]}-separated fields, "
-            f"header has {want}"
+            f"{_where(path, table_row(path, line), line=line)}: has {saw} "
+            f"{_SEPARATOR_NAMES[sep]}-separated fields, header has {want}"
         ) from None
-    except (UnicodeDecodeError, OSError, ValueError) as exc:
+    except _read_errors() as exc:
         raise _unreadable(path, sep, exc) from None
 
 
@@ -430,20 +680,20 @@ def read_counts(
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: file not found")
+        raise InputError(f"{p}: {not_a_file(p)}")
     sep = _separator(p)
     df = _read_delimited(p, sep, index_col=0, dtype=str, keep_default_na=False, na_values=[""])
     missing_id = df.index.isna()
     if missing_id.any():
         r = int(np.argmax(missing_id)) + 1
-        raise InputError(f"{_where(p, r, df.index.name or 'gene')}: value is missing")
+        raise InputError(f"{_at(p, r, df.index.name or 'gene')}: value is missing")
     df.index = df.index.astype(str)
     rowno = pd.Series(np.arange(1, len(df) + 1), index=range(len(df)))
     dup = pd.Series(df.index).duplicated()
     if dup.any():
         r = int(rowno[dup.to_numpy()].iloc[0])
         raise InputError(
-            f"{_where(p, r, df.index.name or 'gene')}: duplicated gene {df.index[r - 1]!r}"
+            f"{_at(p, r, df.index.name or 'gene')}: duplicated gene {df.index[r - 1]!r}"
         )
     cols = samples["count_column"].tolist()
     missing = [c for c in cols if c not in df.columns]
@@ -459,24 +709,84 @@ def read_counts(
         )
     sub = df[cols]
     num = sub.apply(pd.to_numeric, errors="coerce")
-    bad = num.isna() | (num < 0) | (num.to_numpy() != np.floor(num.to_numpy()))
-    if bad.to_numpy().any():
-        r, c = np.argwhere(bad.to_numpy())[0]
+    # float64 view for the checks; every accepted value (<= MAX_COUNT) is exact in it
+    vals = num.to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(vals) | (vals < 0) | (vals != np.floor(vals)) | (vals > MAX_COUNT)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
         value = sub.iat[r, c]
-        why = (
-            "value is missing"
-            if pd.isna(value)
-            else f"{value!r} is not a non-negative integer count"
+        if pd.isna(value):
+            why = "value is missing"
+        elif (
+            np.isfinite(vals[r, c])
+            and vals[r, c] > MAX_COUNT
+            and vals[r, c] == np.floor(vals[r, c])
+        ):
+            why = (
+                f"{value!r} is above the largest accepted count {MAX_COUNT} (2^53 - 1, "
+                "the largest integer the analysis holds exactly)"
+            )
+        else:
+            why = f"{value!r} is not a non-negative integer count"
+        raise InputError(f"{_at(p, int(r) + 1, cols[c])}: {why}")
+    totals = vals.sum(axis=0)
+    big = totals > MAX_COUNT
+    if big.any():
+        raise InputError(
+            f"{p}, column '{cols[int(np.argmax(big))]}': the sample's counts add up to "
+            f"{totals[big][0]:.3g}, above {MAX_COUNT} (2^53 - 1, the largest total the "
+            "analysis holds exactly)"
         )
-        raise InputError(f"{_where(p, int(r) + 1, cols[c])}: {why}")
-    out = num.astype(np.int64)
+    out = pd.DataFrame(vals.astype(np.int64), index=num.index, columns=cols)
     zero = out.sum(axis=0) == 0
     if zero.any():
         raise InputError(
             f"{p}, column '{zero.index[zero.to_numpy()][0]}': sample has no counts (all zero)"
         )
+    if warn is not None:
+        for message in suspicious_counts(out, p):
+            warn(message)
     out.columns = samples["sample"].tolist()
     out.index.name = "gene"
+    return out
+
+
+#: Largest count (and per-sample total) accepted: 2^53 - 1, the largest integer float64 (the
+#: arithmetic of normalisation and DESeq2) holds exactly; int64 sums of such counts cannot wrap.
+MAX_COUNT = 2**53 - 1
+
+
+def suspicious_counts(counts: pd.DataFrame, path: str | Path) -> list[str]:
+    """One-line warnings for a count matrix that is accepted but looks wrong.
+
+    * every library adds up to about 1,000,000 (within 2%): rounded TPM or CPM, not counts;
+    * at least 1,000 non-zero values and not one 1 or 2: scaled and rounded values (FPKM,
+      TPM x a factor), since raw counts of lowly expressed genes are always partly 1 and 2;
+    * a library with almost no reads: below 1,000 counts or below 1% of the median library.
+    """
+    out = []
+    x = counts.to_numpy()
+    totals = x.sum(axis=0).astype(np.float64)
+    if len(totals) >= 2 and np.all(np.abs(totals - 1e6) <= 0.02e6):
+        out.append(
+            f"{path}: every sample's counts add up to about 1,000,000 (rounded TPM or CPM?); "
+            "DESeq2 needs raw read counts"
+        )
+    nonzero = x[x > 0]
+    if nonzero.size >= 1000 and not np.isin(nonzero, (1, 2)).any():
+        out.append(
+            f"{path}: no count is 1 or 2 among {nonzero.size} non-zero values (rounded "
+            "TPM/FPKM or scaled values?); DESeq2 needs raw read counts"
+        )
+    median = float(np.median(totals))
+    low = (totals < 1000) | (totals < 0.01 * median)
+    if low.any():
+        i = int(np.argmax(low))
+        out.append(
+            f"{path}, column '{counts.columns[i]}': library has almost no reads "
+            f"({int(totals[i])} counts; median library {median:.0f})"
+        )
     return out
 
 
@@ -506,7 +816,7 @@ def read_fish_cells(
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"{p}: file not found")
+        raise InputError(f"{p}: {not_a_file(p)}")
     schema = load_schema(schema_path)
     props = schema["properties"]
     name = p.name.lower().removesuffix(".gz")
@@ -531,22 +841,33 @@ def read_fish_cells(
     df = df[[c for c in props if c in df.columns]]
     df.index = pd.RangeIndex(1, len(df) + 1)
     for col in ("sample", "area"):
-        cat = df[col].astype("category")
-        cat = cat.cat.rename_categories([str(c).strip() for c in cat.cat.categories])
-        blank = [i for i, c in enumerate(cat.cat.categories) if c == ""]
-        bad = (cat.cat.codes.to_numpy() < 0) | np.isin(cat.cat.codes.to_numpy(), blank)
+        cat = df[col].astype("category").cat
+        # labels are compared without surrounding whitespace (as in the sheets): ' A1' is 'A1'
+        names = pd.Index([str(c).strip() for c in cat.categories])
+        uniq = pd.Index(pd.unique(names))
+        codes = cat.codes.to_numpy()
+        codes = np.where(codes < 0, -1, uniq.get_indexer(names)[codes])
+        blank = [i for i, c in enumerate(uniq) if c == ""]
+        bad = (codes < 0) | np.isin(codes, blank)
         if bad.any():
-            raise InputError(f"{_where(p, int(np.argmax(bad)) + 1, col, text)}: value is missing")
-        df[col] = cat
+            raise InputError(f"{_at(p, int(np.argmax(bad)) + 1, col, text)}: value is missing")
+        df[col] = pd.Categorical.from_codes(codes, categories=uniq)
     for col in [c for c in df.columns if c in FISH_NUMERIC]:
         s = df[col]
         kind = FISH_NUMERIC[col]
+        lo, hi = props[col].get("minimum"), props[col].get("maximum")
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.infer_dtype(s, skipna=True) == "boolean":
+            r = int(np.argmax(s.notna().to_numpy())) + 1
+            rng = f" in [{lo}, {hi}]" if hi is not None else ""
+            raise InputError(
+                f"{_at(p, r, col, text)}: {s.loc[r]} is a boolean (True/False), not "
+                f"{'an integer' if kind == 'integer' else 'a number'}{rng}"
+            )
         num = pd.to_numeric(s, errors="coerce") if s.dtype == object else s.astype(np.float64)
         vals = num.to_numpy(np.float64)
         bad = ~np.isfinite(vals)
         if kind == "integer":
             bad |= vals != np.floor(vals)
-        lo, hi = props[col].get("minimum"), props[col].get("maximum")
         if lo is not None:
             bad |= vals < lo
         if hi is not None:
@@ -556,7 +877,7 @@ def read_fish_cells(
             rule = {"integer": "an integer", "number": "a number"}[kind]
             rng = f" in [{lo}, {hi}]" if hi is not None else (f" >= {lo}" if lo is not None else "")
             shown = "missing" if pd.isna(s.loc[r]) else _show(s.loc[r])
-            raise InputError(f"{_where(p, r, col, text)}: {shown} is not {rule}{rng}")
+            raise InputError(f"{_at(p, r, col, text)}: {shown} is not {rule}{rng}")
         df[col] = vals.astype(np.int64) if kind == "integer" else vals
     known = set(samples)
     cats = df["sample"].cat.categories
@@ -565,13 +886,13 @@ def read_fish_cells(
         bad = np.isin(df["sample"].cat.codes.to_numpy(), unknown_codes)
         r = int(np.argmax(bad)) + 1
         raise InputError(
-            f"{_where(p, r, 'sample', text)}: sample {df.at[r, 'sample']!r} is not in the sample sheet"
+            f"{_at(p, r, 'sample', text)}: sample {df.at[r, 'sample']!r} is not in the sample sheet"
         )
     dup = df.duplicated(["sample", "area", "cell"]).to_numpy()
     if dup.any():
         r = int(np.argmax(dup)) + 1
         raise InputError(
-            f"{_where(p, r, 'cell', text)}: cell {df.at[r, 'cell']} appears twice in sample "
+            f"{_at(p, r, 'cell', text)}: cell {df.at[r, 'cell']} appears twice in sample "
             f"{df.at[r, 'sample']!r}, area {df.at[r, 'area']!r}"
         )
     return df
@@ -693,20 +1014,18 @@ def check_fastq(samples: pd.DataFrame, path: str | Path, *, must_exist: bool = T
     for row, sample in zip(samples.index, samples["sample"], strict=True):
         fq1, fq2 = lanes[str(sample)]
         if not fq1:
-            raise InputError(f"{_where(path, row, 'fq1')}: no FASTQ file for sample {sample!r}")
+            raise InputError(f"{_here(path, row, 'fq1')}: no FASTQ file for sample {sample!r}")
         if fq2 and len(fq2) != len(fq1):
             raise InputError(
-                f"{_where(path, row, 'fq2')}: {len(fq2)} read-2 files for {len(fq1)} read-1 "
+                f"{_here(path, row, 'fq2')}: {len(fq2)} read-2 files for {len(fq1)} read-1 "
                 "files (lanes must match, separated by ';')"
             )
         for col, files in (("fq1", fq1), ("fq2", fq2)):
             for f in files:
                 if "\n" in f or "\t" in f:
-                    raise InputError(
-                        f"{_where(path, row, col)}: file name with a control character"
-                    )
+                    raise InputError(f"{_here(path, row, col)}: file name with a control character")
                 if must_exist and not Path(f).is_file():
-                    raise InputError(f"{_where(path, row, col)}: file not found: {f}")
+                    raise InputError(f"{_here(path, row, col)}: file not found: {f}")
 
 
 def strip_version(ids: pd.Series) -> pd.Series:
@@ -726,14 +1045,14 @@ def read_gene_map(path: str | Path) -> pd.DataFrame:
             raise InputError(f"{path}, line 1, column '{col}': required column is missing")
         empty = df[col] == ""
         if empty.any():
-            raise InputError(f"{_where(path, int(df.index[empty][0]), col)}: value is missing")
+            raise InputError(f"{_here(path, int(df.index[empty][0]), col)}: value is missing")
     df = df[["gene_id", "gene_name"]].copy()
     df["key"] = strip_version(df["gene_id"])
     pairs = df.drop_duplicates(["key", "gene_name"])
     row = _first_duplicate(pairs["key"])
     if row is not None:
         raise InputError(
-            f"{_where(path, row, 'gene_id')}: gene {df.at[row, 'gene_id']!r} is mapped to "
+            f"{_here(path, row, 'gene_id')}: gene {df.at[row, 'gene_id']!r} is mapped to "
             "more than one gene_name"
         )
     return df

@@ -130,6 +130,12 @@ def read_genefu_model(path: str | Path) -> Centroids:
                         raise ValueError(
                             f"{path}, line {i}: centroid values must be numbers"
                         ) from None
+                    bad = [v for v in classes[m.group(1)] if not np.isfinite(v)]
+                    if bad:
+                        raise ValueError(
+                            f"{path}, line {i}: centroid.{m.group(1)} holds {bad[0]} "
+                            "(centroid values must be finite numbers)"
+                        )
                 continue
             fields = [f.strip().strip('"') for f in line.split(",")]
             if header is None:
@@ -137,7 +143,15 @@ def read_genefu_model(path: str | Path) -> Centroids:
                 if "probe" not in header:
                     raise ValueError(f"{path}, line {i}: expected a header with column 'probe'")
                 continue
-            probes.append(fields[header.index("probe")])
+            if len(fields) != len(header):
+                raise ValueError(
+                    f"{path}, line {i}: has {len(fields)} comma-separated fields, header has "
+                    f"{len(header)}"
+                )
+            probe = fields[header.index("probe")]
+            if not probe:
+                raise ValueError(f"{path}, line {i}, column 'probe': value is missing")
+            probes.append(probe)
     if not classes:
         raise ValueError(f"{path}: no '# centroid.<Class>: ...' line found")
     for name, vals in classes.items():
@@ -169,15 +183,25 @@ def check_sha256(path: str | Path, expected: str | None) -> None:
         raise ValueError(f"{path}: sha256 is {digest}, expected {expected} (subtype.sha256)")
 
 
-def download(url: str, dest: str | Path, sha256: str, timeout: float = 60.0) -> None:
-    """Fetch ``url`` to ``dest``, checking its sha256 first; nothing is left on failure."""
-    import urllib.request
+def download(
+    url: str,
+    dest: str | Path,
+    sha256: str,
+    timeout: float = 120.0,
+    max_bytes: int = 10_000_000,
+) -> None:
+    """Fetch ``url`` to ``dest``, checking its sha256 first; nothing is left on failure.
+
+    Bounded: the whole download (connection, headers, body) must end within ``timeout``
+    seconds and the file must not exceed ``max_bytes`` (genefu's centroid file is ~20 kB);
+    a server that trickles bytes or sends without end is cut off with a ``ValueError``.
+    """
+    from her2het.fetch import fetch_bounded
 
     dest = Path(dest)
     tmp = dest.with_name(dest.name + ".part")
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - pinned by sha256
-            tmp.write_bytes(r.read())
+        fetch_bounded(url, tmp, timeout=timeout, max_bytes=max_bytes)
         check_sha256(tmp, sha256)
         tmp.replace(dest)
     finally:

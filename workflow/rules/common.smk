@@ -27,15 +27,24 @@ def _python():
 PYTHON = _python()
 
 
-def _config_source():
-    files = (
-        [str(f) for f in workflow.configfiles] if workflow.configfiles else ["config"]
-    )
-    return " + ".join(files)
+def _config_overrides():
+    """The --config values (Snakemake passes nested ones as strings)."""
+    settings = getattr(workflow, "config_settings", None)
+    return dict(getattr(settings, "config", None) or {})
+
+
+CONFIG_SOURCES = sheets.ConfigSources(
+    [str(f) for f in workflow.configfiles], _config_overrides()
+)
+
+
+def _config_source(key=None):
+    """Where ``key`` was set: the command line or the config file (all files without a key)."""
+    return CONFIG_SOURCES(key)
 
 
 def _config_error(key, message):
-    return sheets.InputError(f"{_config_source()}, key '{key}': {message}")
+    return sheets.InputError(f"{_config_source(key)}, key '{key}': {message}")
 
 
 def _counts_from(cfg):
@@ -59,7 +68,10 @@ def _validate_inputs():
     come from a job: the demo or salmon).
     """
     try:
-        sheets.validate_config(config, SCHEMAS / "config.schema.yaml", _config_source())
+        sheets.coerce_overrides(
+            config, _config_overrides(), SCHEMAS / "config.schema.yaml"
+        )
+        sheets.validate_config(config, SCHEMAS / "config.schema.yaml", _config_source)
         if config["input"] == "demo":
             d = config["demo"]
             try:
@@ -82,7 +94,7 @@ def _validate_inputs():
             from her2het import geo
 
             samples, patients, counts = geo.load_geo(
-                config["geo"], SCHEMAS, source=_config_source()
+                config["geo"], SCHEMAS, source=_config_source("geo")
             )
             return samples, patients, list(counts.index)
         s = config["sheets"]
@@ -95,7 +107,9 @@ def _validate_inputs():
                 )
             for key in ("transcriptome", "gtf", "tx2gene", "decoys"):
                 if q[key] and not Path(q[key]).is_file():
-                    raise _config_error(f"quant.{key}", f"file not found: {q[key]}")
+                    raise _config_error(
+                        f"quant.{key}", f"{sheets.not_a_file(q[key])}: {q[key]}"
+                    )
             if q["tx2gene"] and q["gtf"]:
                 raise _config_error(
                     "quant.tx2gene", "give quant.tx2gene or quant.gtf, not both"
@@ -226,6 +240,35 @@ def _skip_unformable_outcome(columns):
     SKIPS.extend(found)
 
 
+def _warn_unused_subset(key, contrast, meta):
+    """A subset value that no sample has selects nothing: a typo more often than not."""
+    for col, allowed in contrast.subset.items():
+        present = set(de.level_series(meta[col]))
+        for value in allowed:
+            if value not in present:
+                _warn(
+                    f"{_config_source(key)}, key '{key}.subset.{col}' (id {contrast.id}): "
+                    f"value {value!r} never occurs in column {col!r} (values: "
+                    f"{', '.join(sorted(present - {''}))})"
+                )
+
+
+def _warn_duplicate_models(out):
+    """Two outcome models with one id: their rows cannot be told apart in the output tables."""
+    for key, models in (
+        ("outcome.logistic.models", out["logistic"]["models"]),
+        ("outcome.survival.cox", out["survival"]["cox"]),
+    ):
+        seen = set()
+        for i, m in enumerate(models):
+            if m["id"] in seen:
+                _warn(
+                    f"{_config_source(key)}, key '{key}[{i}]': model id {m['id']!r} is used "
+                    "twice; their rows share the id in the output tables"
+                )
+            seen.add(m["id"])
+
+
 def _validate_analysis():
     """Contrasts, gene-set files and centroids: checked against the sheets before any job."""
     try:
@@ -240,13 +283,27 @@ def _validate_analysis():
             why = de.check_contrast(c, meta)
             if why:
                 raise _config_error(f"de.contrasts[{index[c.id]}] (id {c.id})", why)
+            _warn_unused_subset(f"de.contrasts[{index[c.id]}]", c, meta)
+        _warn_duplicate_models(config["outcome"])
+        defined_in = {}
         for i, path in enumerate(config["scores"]["gene_sets"]):
             if not Path(resource_path(path)).is_file():
-                raise _config_error(f"scores.gene_sets[{i}]", f"file not found: {path}")
+                raise _config_error(
+                    f"scores.gene_sets[{i}]",
+                    f"{sheets.not_a_file(resource_path(path))}: {path}",
+                )
             try:
                 gene_sets = scores.read_gmt(resource_path(path))
             except (ValueError, UnicodeDecodeError) as exc:
                 raise _config_error(f"scores.gene_sets[{i}]", exc) from None
+            for gs in gene_sets:
+                if gs.name in defined_in:
+                    raise _config_error(
+                        f"scores.gene_sets[{i}]",
+                        f"gene set {gs.name!r} of {path} is already defined in "
+                        f"{defined_in[gs.name]} (set names must be unique across files)",
+                    )
+                defined_in[gs.name] = path
             why = sheets.check_gene_overlap(
                 [g for s in gene_sets for g in s.genes],
                 COUNT_GENES,
@@ -264,7 +321,8 @@ def _validate_analysis():
                 )
         elif sub["centroids"] != "builtin" and not Path(sub["centroids"]).is_file():
             raise _config_error(
-                "subtype.centroids", f"file not found: {sub['centroids']}"
+                "subtype.centroids",
+                f"{sheets.not_a_file(sub['centroids'])}: {sub['centroids']}",
             )
         if sub["enabled"] and not subtype_url():
             _check_centroid_genes(sub)
@@ -637,7 +695,8 @@ def _check_figure_options():
     for key in config["report"]["figure_dpi_by_figure"]:
         if key not in stems:
             print(
-                f"Invalid input: {_config_source()}, key 'report.figure_dpi_by_figure.{key}': "
+                f"Invalid input: {_config_source('report.figure_dpi_by_figure.' + key)}, "
+                f"key 'report.figure_dpi_by_figure.{key}': "
                 f"no such figure; figures: {', '.join(stems)}",
                 file=sys.stderr,
             )
