@@ -276,24 +276,37 @@ def test_inconsistent_patient_level_value(gse: Path) -> None:
     )
 
 
-def test_required_patient_column_not_mapped(gse: Path) -> None:
+def test_required_sample_column_not_mapped(gse: Path) -> None:
+    spec = make_spec(gse)
+    del spec["samples"]["timepoint"]
+    with pytest.raises(InputError, match=r"config, key 'geo\.samples\.timepoint': 'timepoint' is "
+                       r"required by samples\.schema\.yaml but not mapped; map it .* or give a "
+                       r"constant"):  # fmt: skip
+        geo.load_geo(spec, SCHEMAS)
+
+
+def test_optional_patient_column_may_stay_unmapped(gse: Path) -> None:
+    """HR is optional in patients.schema.yaml (a cohort without it runs, its analyses are
+    skipped): leaving it unmapped gives no HR column rather than an error."""
     spec = make_spec(gse)
     del spec["patients"]["HR"]
-    with pytest.raises(InputError, match=r"config, key 'geo\.patients\.HR': 'HR' is required by "
-                       r"patients\.schema\.yaml but not mapped; map it .* or give a constant"):  # fmt: skip
-        geo.load_geo(spec, SCHEMAS)
+    _, patients, _ = geo.load_geo(spec, SCHEMAS)
+    assert "HR" not in patients.columns or patients["HR"].isna().all()
+    assert patients["pCR"].tolist() == [1, 0, 0, 1]
 
 
 def test_required_value_empty_without_default(gse: Path) -> None:
+    rows = [(g, t, dict(k)) for g, t, k in SAMPLES]
+    rows[3][2]["timepoint"] = ""  # GSM9000004 has no timepoint
+    text = matrix_text(rows)
+    write_matrix(gse / "GSE0000001_series_matrix.txt.gz", text)
     spec = make_spec(gse)
-    spec["samples"]["biopsy"] = {"field": "biopsy"}  # surgical samples have no biopsy key
-    text = matrix_text()
     with pytest.raises(InputError) as exc:
         geo.load_geo(spec, SCHEMAS)
     assert str(exc.value) == (
-        f"{spec['series_matrix']}, line {line_of(text, 'biopsy: B1')}, column 'GSM9000004': "
-        "field 'biopsy' is empty for this sample and geo.samples.biopsy has no default, but "
-        "'biopsy' is required by samples.schema.yaml"
+        f"{spec['series_matrix']}, line {line_of(text, 'timepoint: pre-treatment')}, column "
+        "'GSM9000004': field 'timepoint' is empty for this sample and geo.samples.timepoint has "
+        "no default, but 'timepoint' is required by samples.schema.yaml"
     )
 
 
@@ -381,10 +394,12 @@ def test_patient_level_schema_error_points_at_the_sample_with_the_value(gse: Pat
     )
 
 
-def test_required_patient_value_empty_for_all_samples(gse: Path) -> None:
-    spec = make_spec(gse, exclude=["GSM9000005"])  # P03 keeps only a sample without pcr
-    with pytest.raises(InputError, match=r"line 12, column 'GSM9000006': field 'pcr' is empty for "
-                       r"every sample of patient 'P03' and geo\.patients\.pCR has no default"):  # fmt: skip
+def test_complete_patient_value_empty_for_all_samples(gse: Path) -> None:
+    """pCR is optional, but a pCR column must be complete (x-complete): P03 keeps only a sample
+    without a pcr value, which is named by its series-matrix line and GSM."""
+    spec = make_spec(gse, exclude=["GSM9000005"])
+    with pytest.raises(InputError, match=r"line 12, column 'GSM9000006': geo\.patients\.pCR "
+                       r"\(field 'pcr'\): value is missing$"):  # fmt: skip
         geo.load_geo(spec, SCHEMAS)
 
 

@@ -56,12 +56,21 @@ def test_spearman_matches_scipy() -> None:
     assert r[2, 1] == pytest.approx(stats.spearmanr(y[2], c[:, 1]).statistic)
 
 
-def _calls(small_cohort, centring: str):  # type: ignore[no-untyped-def]
+#: The demo's planted baseline mix, as config/config.yaml declares it.
+DEMO_MIX = {"LumA": 0.005, "LumB": 0.02, "Her2": 0.95, "Basal": 0.01, "Normal": 0.015}
+
+
+def _calls(small_cohort, centring: str, expected_mix=DEMO_MIX):  # type: ignore[no-untyped-def]
     demo, adata = small_cohort
     expr = pd.DataFrame(adata.layers["vst"], index=adata.obs_names, columns=adata.var_names)
     meta = adata.obs[["patient", "timepoint", "group"]].rename_axis("sample").reset_index()
     out = subtype.subtype_cohort(
-        expr, meta, subtype.builtin_centroids(), centring=centring, n_bootstrap=50
+        expr,
+        meta,
+        subtype.builtin_centroids(),
+        centring=centring,
+        expected_mix=expected_mix,
+        n_bootstrap=50,
     )
     truth = demo.truth_samples.set_index("sample")["true_subtype"]
     samples = out[0]
@@ -82,6 +91,15 @@ def test_builtin_profile_recovers_planted_subtypes(small_cohort) -> None:  # typ
     assert set(patients.loc[patients["shift"] != "", "shift"].str.split(">").str[0]) <= set(
         G.SUBTYPES
     )
+
+
+def test_dominant_subtype_is_flagged_unless_declared(small_cohort) -> None:  # type: ignore[no-untyped-def]
+    """The demo is ~95% HER2-enriched: against the schema's default HER2+ prior (Her2 0.5) that
+    share is flagged (> 80% while the prior expects < 70%); declared in expected_mix, it is not
+    (test_builtin_profile_recovers_planted_subtypes)."""
+    (_, _, _, method, _), acc = _calls(small_cohort, "mixture", expected_mix=None)
+    assert not method["mix_plausible"]
+    assert any("Her2 takes" in w and "limit 80%" in w for w in method["warnings"])
 
 
 def test_cohort_median_centring_is_biased_in_a_her2_rich_cohort(small_cohort) -> None:  # type: ignore[no-untyped-def]

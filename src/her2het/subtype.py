@@ -420,8 +420,10 @@ def mix_checks(result: CentringResult, prior: Mapping[str, float]) -> tuple[bool
     """Is the estimated mix plausible, is the scale, and one warning line per problem.
 
     A mix is implausible when one subtype takes more than :data:`MAX_SUBTYPE_SHARE` of the
-    baseline samples or when its total-variation distance from ``prior`` exceeds
-    :data:`MAX_MIX_DISTANCE`; a scale outside :data:`SCALE_RANGE` is implausible.
+    baseline samples although ``prior`` expects at most ``MAX_SUBTYPE_SHARE - 0.1`` of it (a
+    cohort declared nearly all HER2-enriched is not warned for being so), or when its
+    total-variation distance from ``prior`` exceeds :data:`MAX_MIX_DISTANCE`; a scale outside
+    :data:`SCALE_RANGE` is implausible.
     """
     if result.method != "mixture":
         return True, True, []
@@ -430,8 +432,9 @@ def mix_checks(result: CentringResult, prior: Mapping[str, float]) -> tuple[bool
     p = _mix_vector(prior, pd.Index(names), "expected_mix")
     top = names[int(np.argmax(w))]
     dist = 0.5 * float(np.abs(w - p).sum())
+    dominant = w.max() > MAX_SUBTYPE_SHARE and p[int(np.argmax(w))] < MAX_SUBTYPE_SHARE - 0.1
     warn = []
-    if w.max() > MAX_SUBTYPE_SHARE:
+    if dominant:
         warn.append(
             f"subtype mix implausible: {top} takes {w.max():.0%} of the baseline samples "
             f"(limit {MAX_SUBTYPE_SHARE:.0%}); check the centroids, the gene identifiers and "
@@ -452,7 +455,7 @@ def mix_checks(result: CentringResult, prior: Mapping[str, float]) -> tuple[bool
         )
     if not result.converged:
         warn.append(f"subtype mixture did not converge in {result.iterations} EM rounds")
-    return not (w.max() > MAX_SUBTYPE_SHARE or dist > MAX_MIX_DISTANCE), scale_ok, warn
+    return not (dominant or dist > MAX_MIX_DISTANCE), scale_ok, warn
 
 
 def classify(

@@ -205,7 +205,7 @@ def _check_centroid_genes(sub):
     why = sheets.check_gene_overlap(
         list(centroids.table.index),
         COUNT_GENES,
-        f"centroids {sub['centroids']!r}",
+        "centroids {!r}".format(sub["centroids"]),
         _counts_path(),
         need=sub["min_genes"],
     )
@@ -695,7 +695,7 @@ def _check_figure_options():
     for key in config["report"]["figure_dpi_by_figure"]:
         if key not in stems:
             print(
-                f"Invalid input: {_config_source('report.figure_dpi_by_figure.' + key)}, "
+                f"Invalid input: {_config_source(f'report.figure_dpi_by_figure.{key}')}, "
                 f"key 'report.figure_dpi_by_figure.{key}': "
                 f"no such figure; figures: {', '.join(stems)}",
                 file=sys.stderr,
