@@ -62,9 +62,11 @@ def test_nb_nll_matches_pydeseq2() -> None:
 
 
 @pytest.fixture(scope="module")
-def both_fits(small_cohort):  # type: ignore[no-untyped-def]
-    """A paired and an unpaired contrast of the SIMULATED small demo, fitted both ways."""
-    _, adata = small_cohort
+def both_fits(small_easy_cohort):  # type: ignore[no-untyped-def]
+    """A paired and an unpaired contrast of the SIMULATED small demo, fitted both ways; the easy
+    demo (planted effects scaled up), so that both contrasts have significant genes whose calls
+    can be compared (at real magnitudes the small demo's paired contrast has none in 400 genes)."""
+    _, adata = small_easy_cohort
     counts, meta = de.cohort_tables(adata)
     counts = counts.iloc[:, :400]
     contrasts = de.parse_contrasts(
@@ -99,7 +101,9 @@ def test_batched_fit_agrees_with_pydeseq2_default(both_fits, contrast: str) -> N
     lp = np.abs(np.log10(tab_b["pvalue"]) - np.log10(tab_d["pvalue"]))
     assert (lp < 0.02).mean() > 0.99
     assert (tab_b["padj"].isna() == tab_d["padj"].isna()).all()
-    sig_b, sig_d = tab_b["padj"] < 0.05, tab_d["padj"] < 0.05
+    # calls at padj < 0.1: the small demo has 12 post-treatment samples, so its paired contrast
+    # has no gene at 0.05 (measured minimum 0.054) and 5 at 0.1
+    sig_b, sig_d = tab_b["padj"] < 0.1, tab_d["padj"] < 0.1
     assert sig_d.sum() > 0 and (sig_b == sig_d).mean() > 0.99
 
 

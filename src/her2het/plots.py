@@ -321,12 +321,17 @@ def plot_fish_rna(per_biopsy: pd.DataFrame, *, data_source: str) -> plt.Figure:
     rho = stats.spearmanr(d["ratio"], d["erbb2_vst"])[0] if len(d) > 2 else float("nan")
     ax1.set_title(f"{len(d)} biopsies, Spearman rho = {rho:.2f}", fontsize=6)
     groups = [g for g in range(1, 6) if (d["asco_cap_group"] == g).any()]
-    ax2.boxplot(
-        [d.loc[d["asco_cap_group"] == g, "erbb2_vst"] for g in groups],
-        positions=range(len(groups)),
-        widths=0.5,
-        showfliers=False,
-    )
+    if groups:
+        ax2.boxplot(
+            [d.loc[d["asco_cap_group"] == g, "erbb2_vst"] for g in groups],
+            positions=range(len(groups)),
+            widths=0.5,
+            showfliers=False,
+        )
+    else:  # no evaluable FISH biopsy (e.g. too few cells per area): an empty, labelled panel
+        for ax in (ax1, ax2):
+            ax.text(0.5, 0.5, "no evaluable FISH biopsy", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=6, color="0.4")  # fmt: skip
     for i, g in enumerate(groups):
         y = d.loc[d["asco_cap_group"] == g, "erbb2_vst"].to_numpy()
         ax2.scatter(np.full(len(y), i), y, s=4, color="0.3", lw=0, alpha=0.6)

@@ -112,6 +112,7 @@ _CENTROID_LINE = re.compile(r"^#\s*centroid\.([A-Za-z0-9_]+)\s*:\s*(.*)$")
 def read_genefu_model(path: str | Path) -> Centroids:
     """Centroids from a file in genefu's ``pam50_model.csv`` layout (errors name the line)."""
     classes: dict[str, list[float]] = {}
+    class_line: dict[str, int] = {}
     probes: list[str] = []
     header: list[str] | None = None
     with open(path, encoding="utf-8-sig") as fh:
@@ -130,6 +131,7 @@ def read_genefu_model(path: str | Path) -> Centroids:
                         raise ValueError(
                             f"{path}, line {i}: centroid values must be numbers"
                         ) from None
+                    class_line[m.group(1)] = i
                     bad = [v for v in classes[m.group(1)] if not np.isfinite(v)]
                     if bad:
                         raise ValueError(
@@ -157,7 +159,8 @@ def read_genefu_model(path: str | Path) -> Centroids:
     for name, vals in classes.items():
         if len(vals) != len(probes):
             raise ValueError(
-                f"{path}: centroid.{name} has {len(vals)} values for {len(probes)} probes"
+                f"{path}, line {class_line[name]}: centroid.{name} has {len(vals)} values for "
+                f"{len(probes)} probes"
             )
     genes = [G.PAM50_SYNONYMS.get(p, p) for p in probes]
     tab = pd.DataFrame(classes, index=pd.Index(genes, name="gene"))
