@@ -28,6 +28,7 @@ include: "workflow/rules/power.smk"
 
 
 rule all:
+    """Default target: every table, figure and report this configuration's input allows."""
     default_target: True
     input:
         all_targets(),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 
-from .conftest import REPO, SNAKEMAKE
+from .conftest import REPO, SMALL_DEMO, SNAKEMAKE, run_snakemake, write_config
 
 TEMPLATES = REPO / "config" / "templates"
 
@@ -77,3 +78,26 @@ def test_run_summary_names_outputs_and_verdicts(tmp_path: Path) -> None:
     assert "findings checks: 1 False, 1 True, 1 not tested" in text
     assert "1 figures" in text and lines[-1] == "  HTML report: make report"
     assert "SIMULATED" not in "\n".join(run_summary(res, simulated=False, report_hint="x"))
+
+
+def test_every_rule_has_a_one_line_description(tmp_path: Path) -> None:
+    """``snakemake --list-rules`` prints ``name (docstring)`` for every rule declared in the
+    Snakefile and workflow/rules/*.smk; a rule without a one-line docstring fails."""
+    write_config(tmp_path, SMALL_DEMO)
+    r = run_snakemake(tmp_path, "--list-rules")
+    assert r.returncode == 0, r.stderr[-2000:]
+    listed = {}
+    for line in r.stdout.splitlines():
+        m = re.fullmatch(r"(\w+)(?: \((.*)\))?", line)
+        assert m, f"not a one-line rule description: {line!r}"
+        listed[m[1]] = (m[2] or "").strip()
+    undescribed = sorted(name for name, doc in listed.items() if not doc)
+    assert not undescribed, f"rules without a description: {', '.join(undescribed)}"
+    too_long = sorted(name for name, doc in listed.items() if len(doc) > 100)
+    assert not too_long, f"descriptions over 100 characters: {', '.join(too_long)}"
+    declared = set()
+    for f in [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]:
+        text = f.read_text()
+        declared |= set(re.findall(r"^(?:rule|checkpoint) (\w+)\s*:", text, re.M))
+        declared |= set(re.findall(r"^use rule \w+ as (\w+) with\s*:", text, re.M))
+    assert set(listed) == declared

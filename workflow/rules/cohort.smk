@@ -2,6 +2,7 @@
 
 
 rule build_cohort:
+    """Validate sheets and counts, drop QC-excluded samples, write the cohort AnnData."""
     input:
         unpack(sheet_inputs),
         counts=count_matrix(),
@@ -33,6 +34,7 @@ rule build_cohort:
 
 
 rule summarise_cohort:
+    """Cohort summary table: patients and samples by patient group."""
     input:
         obs="results/cohort/sample_metadata.tsv",
     output:
@@ -58,6 +60,7 @@ rule summarise_cohort:
 
 
 rule plot_sample_flow:
+    """Figure: patients and samples by group, from the cohort summary."""
     input:
         summary="results/cohort/summary.tsv",
     output:
@@ -85,6 +88,7 @@ rule plot_sample_flow:
 
 
 rule list_skipped:
+    """Table of the analyses this cohort's columns cannot support, with the reason."""
     output:
         table=report(
             "results/skipped.tsv",

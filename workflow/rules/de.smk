@@ -2,6 +2,7 @@
 
 
 rule deseq2_fit:
+    """Fit one PyDESeq2 design shared by one or more contrasts."""
     input:
         h5ad="results/cohort/cohort.h5ad",
     output:
@@ -24,6 +25,7 @@ rule deseq2_fit:
 
 
 rule deseq2_contrast:
+    """Wald test of one contrast on its fitted design: results table and summary row."""
     input:
         fit=design_fit,
     output:
@@ -49,6 +51,7 @@ rule deseq2_contrast:
 
 
 rule de_summary:
+    """One table of every contrast's tested genes and DE calls."""
     input:
         expand("results/de/contrasts/{contrast}.summary.tsv", contrast=list(CONTRASTS)),
     output:
@@ -73,6 +76,7 @@ rule de_summary:
 
 
 rule plot_volcano:
+    """Volcano plot of one contrast."""
     input:
         table="results/de/contrasts/{contrast}.tsv",
         summary="results/de/contrasts/{contrast}.summary.tsv",

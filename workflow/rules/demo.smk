@@ -20,6 +20,7 @@ if COUNTS_FROM == "salmon":
 
 
 rule simulate_demo:
+    """Simulate the demo cohort: SIMULATED sheets, counts, FISH cells and ground truth."""
     output:
         **DEMO_OUTPUTS,
     log:
@@ -39,6 +40,7 @@ rule simulate_demo:
 
 
 rule simulate_reads:
+    """Write one demo sample's SIMULATED FASTQ files from its transcript counts."""
     input:
         transcriptome="results/demo/transcriptome.fa",
         tx_counts="results/demo/truth/tx_counts.parquet",

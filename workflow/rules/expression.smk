@@ -2,6 +2,7 @@
 
 
 rule normalise_expression:
+    """Add VST and log2-CPM layers to the cohort AnnData."""
     input:
         h5ad="results/cohort/cohort.h5ad",
     output:
@@ -21,6 +22,7 @@ rule normalise_expression:
 
 
 rule biopsy_concordance:
+    """Spread between each patient's baseline biopsies, per gene and per patient."""
     input:
         h5ad="results/expression/expression.h5ad",
     output:

@@ -3,6 +3,7 @@
 
 
 rule fish_score:
+    """Score per-cell FISH: ASCO/CAP groups, HET calls, spatial patterns; area to patient tables."""
     input:
         unpack(fish_inputs),
         schema=workflow.source_path("../schemas/fish_cells.schema.yaml"),
@@ -44,6 +45,7 @@ rule fish_score:
 
 
 rule fish_rna_concordance:
+    """ERBB2 mRNA vs FISH per biopsy, and biopsy discordance per patient."""
     input:
         samples="results/fish/samples.tsv",
         expression="results/expression/expression.h5ad",
@@ -72,6 +74,7 @@ rule fish_rna_concordance:
 
 
 rule fish_validate_patterns:
+    """Demo only: called vs planted FISH spatial patterns and recovery per class."""
     input:
         areas="results/fish/areas.tsv",
         samples="results/fish/samples.tsv",
@@ -102,6 +105,7 @@ rule fish_validate_patterns:
 
 
 rule plot_fish_ratio_distributions:
+    """Figure: per-cell ERBB2/CEP17 ratio distribution of every sample."""
     input:
         histogram="results/fish/ratio_histogram.tsv",
         samples="results/fish/samples.tsv",
@@ -132,6 +136,7 @@ rule plot_fish_ratio_distributions:
 
 
 rule plot_fish_spatial_patterns:
+    """Figure: spatial map of one example area per called FISH pattern."""
     input:
         examples="results/fish/example_cells.tsv",
     output:
@@ -159,6 +164,7 @@ rule plot_fish_spatial_patterns:
 
 
 rule plot_fish_het_prevalence:
+    """Figure: patient-level HER2 heterogeneity prevalence by definition."""
     input:
         patients="results/fish/patients.tsv",
     output:
@@ -186,6 +192,7 @@ rule plot_fish_het_prevalence:
 
 
 rule plot_fish_pre_post:
+    """Figure: FISH pre vs post treatment in patients with residual tumour."""
     input:
         pre_post="results/fish/pre_post.tsv",
     output:
@@ -213,6 +220,7 @@ rule plot_fish_pre_post:
 
 
 rule plot_fish_rna:
+    """Figure: ERBB2 mRNA against the FISH ratio and ASCO/CAP group, per biopsy."""
     input:
         per_biopsy="results/fish/rna_vs_fish.tsv",
     output:

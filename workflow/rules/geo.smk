@@ -3,6 +3,7 @@
 
 
 rule import_geo:
+    """Import a GEO series: sample sheet, patient sheet and count matrix."""
     input:
         series_matrix=config["geo"].get("series_matrix", "missing"),
         counts=config["geo"].get("counts", "missing"),

@@ -3,6 +3,7 @@
 
 
 rule build_patient_table:
+    """Patient table, one row per patient and timepoint: sheets, expression, scores, FISH."""
     input:
         unpack(patient_table_inputs),
         expression="results/expression/expression.h5ad",
@@ -31,6 +32,7 @@ rule build_patient_table:
 
 
 rule association_tests:
+    """Patient-level association tests of pCR, HET and pre-post changes."""
     input:
         table="results/outcome/patients.tsv",
         patients=sheet_inputs()["patients"],
@@ -57,6 +59,7 @@ rule association_tests:
 
 
 rule logistic_models:
+    """Logistic models for pCR, Firth-penalised under separation."""
     input:
         table="results/outcome/patients.tsv",
     output:
@@ -83,6 +86,7 @@ rule logistic_models:
 
 
 rule survival_models:
+    """Survival: Kaplan-Meier curves, log-rank tests and Cox models."""
     input:
         table="results/outcome/patients.tsv",
     output:

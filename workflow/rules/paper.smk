@@ -3,6 +3,7 @@
 
 
 rule paper_findings:
+    """Findings table: pre-declared checks of the paper's findings 1-5 on this run."""
     input:
         unpack(findings_inputs),
         associations="results/outcome/associations.tsv",
@@ -32,6 +33,7 @@ rule paper_findings:
 
 
 rule fig1:
+    """Paper figure 1: cohort and sample flow, PCA of all sequenced samples."""
     input:
         summary="results/cohort/summary.tsv",
         qc="results/qc/samples.tsv",
@@ -63,6 +65,7 @@ rule fig1:
 
 
 use rule fig1 as fig2 with:
+    """Paper figure 2, finding 1: baseline ERBB2 mRNA and ERBB signalling by group."""
     input:
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
@@ -85,6 +88,7 @@ use rule fig1 as fig2 with:
 
 
 use rule fig1 as fig3 with:
+    """Paper figure 3, finding 2: pCR by HET, basal-like score, ERBB2 vs ERBB signalling."""
     input:
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
@@ -107,6 +111,7 @@ use rule fig1 as fig3 with:
 
 
 use rule fig1 as fig4 with:
+    """Paper figure 4, findings 3 and 4: residual vs baseline tumours, HET vs non-HET."""
     input:
         unpack(fig4_inputs),
         patients="results/outcome/patients.tsv",
@@ -131,6 +136,7 @@ use rule fig1 as fig4 with:
 
 
 use rule fig1 as fig5 with:
+    """Paper figure 5, finding 5: immune scores by pCR and HET group."""
     input:
         patients="results/outcome/patients.tsv",
         associations="results/outcome/associations.tsv",
@@ -153,6 +159,7 @@ use rule fig1 as fig5 with:
 
 
 use rule fig1 as fig6 with:
+    """Paper figure 6: forest plots of logistic ORs and Cox HRs, Kaplan-Meier by HET and pCR."""
     input:
         unpack(survival_inputs),
         logistic_terms="results/outcome/logistic_terms.tsv",
@@ -174,6 +181,7 @@ use rule fig1 as fig6 with:
 
 
 rule paper:
+    """Target: paper figures fig1-fig6 and the findings table."""
     default_target: False
     input:
         paper_targets(),

@@ -4,6 +4,7 @@
 
 
 rule power_simulation:
+    """SIMULATED power study: Monte-Carlo power of the tests over a design grid."""
     output:
         table=report(
             "results/power/power.tsv",
@@ -32,6 +33,7 @@ rule power_simulation:
 
 
 rule plot_power:
+    """Figure: power curves per test, one line per HET prevalence."""
     input:
         table="results/power/power.tsv",
     output:
@@ -58,6 +60,7 @@ rule plot_power:
 
 
 rule power:
+    """Target: the power and design calculator's tables and figure; needs no data."""
     default_target: False
     input:
         "results/power/power.tsv",

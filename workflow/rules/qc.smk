@@ -2,6 +2,7 @@
 
 
 rule qc_samples:
+    """Per-sample QC: library size, detected genes, salmon mapping; PCA outlier flags."""
     input:
         unpack(sheet_inputs),
         unpack(salmon_stats_input),
@@ -31,6 +32,7 @@ rule qc_samples:
 
 
 rule plot_qc:
+    """QC figure: library size, mapping rate and PCA with outliers marked."""
     input:
         unpack(sheet_inputs),
         samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
@@ -62,6 +64,7 @@ rule plot_qc:
 
 
 rule multiqc:
+    """MultiQC report: salmon's output, if any, plus the workflow's QC table and PCA."""
     input:
         unpack(multiqc_salmon_inputs),
         table="results/qc/samples.tsv",
@@ -92,6 +95,7 @@ rule multiqc:
 
 
 rule software_versions:
+    """Versions of the installed Python packages and of python and salmon, if used."""
     output:
         table=report(
             "results/software_versions.tsv",

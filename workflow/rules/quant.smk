@@ -4,6 +4,7 @@
 
 
 rule salmon_index:
+    """Build the salmon index of the transcriptome, decoy-aware if decoys are configured."""
     input:
         unpack(index_inputs),
     output:
@@ -29,6 +30,7 @@ rule salmon_index:
 
 
 rule salmon_quant:
+    """Check one sample's FASTQ files and quantify them with salmon, selective alignment."""
     input:
         unpack(fastq_inputs),
         index="results/quant/salmon_index",
@@ -61,6 +63,7 @@ rule salmon_quant:
 
 
 rule build_tx2gene:
+    """Transcript-to-gene table from the given tx2gene table, a GTF or the FASTA headers."""
     input:
         unpack(annotation_input),
     output:
@@ -80,6 +83,7 @@ rule build_tx2gene:
 
 
 rule tximport_counts:
+    """Gene-level counts and TPM from salmon with pytximport, and salmon's statistics."""
     input:
         quant=expand("results/quant/salmon/{sample}/quant.sf", sample=SAMPLE_IDS),
         meta=expand(
@@ -116,6 +120,7 @@ rule tximport_counts:
 
 
 rule quant_truth_comparison:
+    """Demo only: compare salmon's gene estimates with the SIMULATED true counts."""
     input:
         estimated="results/quant/estimated_counts.tsv",
         truth="results/demo/counts.tsv",
@@ -140,6 +145,7 @@ rule quant_truth_comparison:
 
 
 rule import_counts:
+    """The user's count matrix with sample-ID columns; gene IDs mapped if a map is given."""
     input:
         unpack(user_counts_inputs),
         samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),

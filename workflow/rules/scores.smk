@@ -2,6 +2,7 @@
 
 
 rule score_gene_sets:
+    """Gene-set scores of every sample by the configured methods, ssGSEA by default."""
     input:
         h5ad="results/expression/expression.h5ad",
         gene_sets=[resource_path(g) for g in config["scores"]["gene_sets"]],
@@ -29,6 +30,7 @@ rule score_gene_sets:
 
 
 rule compare_scores:
+    """Compare gene-set scores between patient groups and pre vs post treatment."""
     input:
         scores="results/scores/scores.tsv",
         obs="results/cohort/sample_metadata.tsv",
@@ -53,6 +55,7 @@ rule compare_scores:
 
 
 rule plot_scores:
+    """Score figures: baseline patient groups and pre vs post treatment."""
     input:
         scores="results/scores/scores.tsv",
         comparisons="results/scores/comparisons.tsv",

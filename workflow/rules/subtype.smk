@@ -2,6 +2,7 @@
 
 
 rule download_centroids:
+    """Download the configured subtype centroid file and check its sha256."""
     output:
         csv="results/resources/centroids.csv",
     log:
@@ -22,6 +23,7 @@ rule download_centroids:
 
 
 rule subtype_samples:
+    """PAM50-like subtype of every sample and patient, and pre-post transitions."""
     input:
         unpack(centroid_inputs),
         h5ad="results/expression/expression.h5ad",
@@ -52,6 +54,7 @@ rule subtype_samples:
 
 
 rule plot_subtype_transitions:
+    """Figure: pre-post subtype transitions by patient group."""
     input:
         transitions="results/subtypes/transitions.tsv",
         method="results/subtypes/method.tsv",

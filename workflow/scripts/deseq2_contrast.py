@@ -24,4 +24,4 @@ table.to_csv(
     snakemake.output.table, sep="\t", index=False, lineterminator="\n", float_format="%.6g"
 )
 pd.DataFrame([row]).to_csv(snakemake.output.summary, sep="\t", index=False, lineterminator="\n")
-print(row["status"], file=sys.stderr)
+print(f"contrast {contrast.id}: {row['status']}", file=sys.stderr)

@@ -15,5 +15,9 @@ fitted = de.fit(
 )
 with open(snakemake.output.fit, "wb") as fh:
     pickle.dump(fitted, fh, protocol=pickle.HIGHEST_PROTOCOL)
-print(f"design {fitted.data.design.shape}, contrasts {[c.id for c in contrasts]}", file=sys.stderr)
-print(f"not testable: {fitted.reasons}", file=sys.stderr)
+n_units, n_columns = fitted.data.design.shape
+ids = ", ".join(c.id for c in contrasts)
+print(f"design: {n_units} units x {n_columns} columns, for contrast(s) {ids}", file=sys.stderr)
+for cid, reason in fitted.reasons.items():
+    verdict = "testable" if reason is None else f"not testable ({reason})"
+    print(f"contrast {cid}: {verdict}", file=sys.stderr)

@@ -21,4 +21,7 @@ subtype.method_table(method).to_csv(out.method, sep="\t", index=False, linetermi
 centres.to_csv(out.centres, sep="\t", index=False, lineterminator="\n")
 for line in subtype.warning_lines(method):
     print(line, file=sys.stderr)
-print(method, file=sys.stderr)
+print("subtype method:", file=sys.stderr)
+for key, value in subtype.method_table(method).itertuples(index=False):
+    if key != "warnings":  # written above, one line each
+        print(f"  {key}: {value or 'none'}", file=sys.stderr)
