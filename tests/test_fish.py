@@ -683,3 +683,33 @@ def test_rna_figure_reports_spearman_on_evaluable_biopsies() -> None:
     # 4 biopsies with RNA and evaluable FISH: ranks (1, 2, 4, 3) vs (1, 2, 3, 4) -> rho 0.8
     assert fig.axes[0].get_title() == "4 biopsies, Spearman rho = 0.80"
     assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == ["group 1", "group 5"]
+
+
+def test_patient_table_carries_the_her2_spectrum_and_her2_low() -> None:
+    """Hand-built: P1's evaluable biopsies are IHC 0 (ultralow) and IHC 1+ (HER2-low), so its
+    category is the higher, HER2-low (her2_low 1); P2's only evaluable biopsy is HER2-positive
+    (her2_low 0; its unevaluable 5-cell biopsy, scored 2+ ISH-negative, is not counted); P3 has
+    no evaluable biopsy (both empty)."""
+    from her2het import outcome
+
+    sheet = pd.DataFrame(
+        {"sample": ["P1_B1", "P1_B2", "P2_B1", "P2_B2", "P3_B1"],
+         "patient": ["P1", "P1", "P2", "P2", "P3"]}
+    ).assign(timepoint="pre")  # fmt: skip
+    fish = pd.DataFrame(
+        {"sample": sheet["sample"], "evaluable": [True, True, True, False, False],
+         "ratio": [1.2, 1.4, 6.0, 1.1, np.nan], "ihc_score": [0, 1, 3, 2, -1],
+         "her2_ihc_category": ["IHC 0 (ultralow)", "IHC 1+ (HER2-low)", "HER2-positive",
+                               "IHC 2+ ISH-negative (HER2-low)", F.NOT_EVALUABLE]}
+    ).assign(mean_erbb2=4.0, pct_amplified=0.0, het_trial="non-HET", het_cap2009="non-HET",
+             het_asco2013="non-HET")  # fmt: skip
+    feats = F.patient_fish_features(fish, sheet)
+    assert feats.loc[("P1", "pre"), "her2_ihc_category"] == "IHC 1+ (HER2-low)"
+    assert feats.loc[("P1", "pre"), "her2_low"] == 1
+    assert feats.loc[("P2", "pre"), "her2_ihc_category"] == "HER2-positive"
+    assert feats.loc[("P2", "pre"), "her2_low"] == 0
+    assert ("P3", "pre") not in feats.index or pd.isna(feats.loc[("P3", "pre"), "her2_low"])
+    patients = pd.DataFrame({"patient": ["P1", "P2", "P3"], "pCR": [0, 1, 0], "HET": [0, 0, 0]})
+    table = outcome.patient_table(patients, sheet, fish=fish).set_index("patient")
+    assert table.loc["P1", "her2_ihc_category"] == "IHC 1+ (HER2-low)"
+    assert table["her2_low"].tolist()[:2] == [1, 0] and pd.isna(table.loc["P3", "her2_low"])

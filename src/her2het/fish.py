@@ -782,6 +782,11 @@ def patient_fish_features(
       ``fish_ratio``, ``fish_mean_erbb2`` and ``fish_pct_amplified`` (their means), so a
       5-cell biopsy is never averaged in;
     * ``fish_ihc_score`` - mean HER2 IHC score (0-3) of those samples, when the table has IHC;
+    * ``her2_ihc_category`` - the HER2 spectrum category (:func:`her2_ihc_category`, the
+      highest of :data:`HER2_IHC_ORDER` over those samples, as in ``fish/patients.tsv``) and
+      ``her2_low`` - 1 when it is HER2-low (IHC 1+, or 2+ ISH-negative; DESTINY-Breast04 and
+      the HER2-ITH review), 0 otherwise; both only when the table has IHC, empty without an
+      evaluable sample;
     * ``fish_het_trial``, ``fish_het_cap2009``, ``fish_het_asco2013`` - 1 if any sample is HET
       by that definition, 0 if every call is non-HET, empty when none is evaluable or a call
       waits for IHC the table lacks (``undetermined (IHC needed)`` is never 0).
@@ -810,6 +815,13 @@ def patient_fish_features(
         ihc = ev[["patient", "timepoint"]].assign(fish_ihc_score=ev["ihc_score"].where(
             pd.to_numeric(ev["ihc_score"], errors="coerce") >= 0))  # fmt: skip
         out = out.join(ihc.groupby(keys)["fish_ihc_score"].mean())
+    if "her2_ihc_category" in ev:
+        rank = {c: i for i, c in enumerate(HER2_IHC_ORDER)}
+        cats = ev[ev["her2_ihc_category"].isin(rank)]
+        top = cats.groupby(keys)["her2_ihc_category"].agg(lambda c: max(c, key=rank.__getitem__))
+        out = out.join(top)
+        low = out["her2_ihc_category"].str.endswith("(HER2-low)")
+        out["her2_low"] = low.astype(float).where(out["her2_ihc_category"].notna())
     het = f.groupby(keys)[list(FISH_HET)].agg(_combine_calls)
     codes = het.apply(lambda c: c.map({"HET": 1.0, "non-HET": 0.0})).rename(columns=FISH_HET)
     out = out.join(codes, how="outer")

@@ -22,8 +22,9 @@ of the patient sheet, ``post`` for patients with a residual-tumour sample):
   (:func:`her2het.fish.patient_fish_features`); ``biopsies_discordant_fish`` and
   ``biopsies_discordant_rna`` on baseline rows (the biopsies disagree by FISH / by ERBB2 mRNA;
   tested against pCR in :func:`associations`).
-  ``fish_ihc_score`` (mean HER2 IHC score 0-3 of the evaluable FISH samples) when the FISH
-  table has IHC.
+  ``fish_ihc_score`` (mean HER2 IHC score 0-3 of the evaluable FISH samples),
+  ``her2_ihc_category`` (HER2 spectrum, the highest category over those samples) and
+  ``her2_low`` (1 = IHC 1+ or 2+ ISH-negative) when the FISH table has IHC.
 
 Two baseline biopsies of a patient are *averaged* here (VST and scores), and *summed* in the
 DE stage (``level: patient``: a pseudo-bulk of the two biopsies, each weighted by its
@@ -128,9 +129,10 @@ def patient_table(
         out["subtype"] = pd.Series(calls, dtype=object).reindex(out.index)
     if fish is not None:
         out = out.join(patient_fish_features(fish, meta, fish_discordance))
-    num = [c for c in out.columns if c not in ("subtype", "n_rna_samples", "fish_n_evaluable")]
+    text = ("subtype", "n_rna_samples", "fish_n_evaluable", "her2_ihc_category")
+    num = [c for c in out.columns if c not in text]
     out[num] = round_significant(out[num].astype(float), 8)
-    for col in [*FISH_HET.values(), *FISH_DISCORDANCE.values()]:
+    for col in [*FISH_HET.values(), *FISH_DISCORDANCE.values(), "her2_low"]:
         if col in out:
             out[col] = out[col].astype("Int64")
     out = out.reset_index()
