@@ -26,10 +26,12 @@ def _paired_design(n_patients: int = 7, rng: np.random.Generator | None = None) 
     return np.column_stack([x, rng.normal(size=len(x))])  # a numeric covariate
 
 
-@pytest.mark.parametrize("design", ["paired", "dense"])
+@pytest.mark.parametrize("design", ["paired", "dense", "wide"])
 def test_blocks_match_dense_linear_algebra(design: str) -> None:
+    """Both leverage paths: entry by entry (q <= 6 dense columns) and the einsum ("wide")."""
     rng = np.random.default_rng(1)
-    x = _paired_design(rng=rng) if design == "paired" else rng.normal(size=(15, 4))
+    width = {"dense": 4, "wide": 8}
+    x = _paired_design(rng=rng) if design == "paired" else rng.normal(size=(15, width[design]))
     blocks = Blocks.of(x)
     assert (blocks.k > 0) == (design == "paired")
     n, p = x.shape
