@@ -14,7 +14,7 @@ VALIDATE_ARGS ?=
 # make bench BENCH_ARGS="--scales paper" for the paper scale only
 BENCH_ARGS ?=
 
-.PHONY: run test setup test-tools system-tools lint report clean validate bench unlock notebooks
+.PHONY: run test setup test-tools system-tools lint report clean validate bench unlock notebooks docs
 
 run: setup
 	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(SNAKEMAKE_ARGS)
@@ -65,6 +65,11 @@ validate: setup
 # $(BIN)/python benchmarks/quant_benchmark.py
 bench: setup
 	$(BIN)/python benchmarks/workflow_benchmark.py --cores 2 $(BENCH_ARGS)
+
+# config/README.md (every config key) from workflow/schemas/config.schema.yaml; tests/test_docs.py
+# fails when the committed file differs from what this writes
+docs: setup
+	$(BIN)/python -m her2het.configdoc > config/README.md
 
 report: setup
 	$(BIN)/snakemake --cores $(CORES) --report results/report.html $(SNAKEMAKE_ARGS)

@@ -8,7 +8,7 @@
 * real tumours of the 200 resampled (with replacement) to the HER2-positive mixes, against
   their original calls (real within-subtype variation; mean of 5 seeds).
 
-Prints accuracy and Cohen's kappa per centring (the table in README, "Subtypes"):
+Prints accuracy and Cohen's kappa per centring (the table in docs/methods.md, "Subtypes"):
 
     .venv/bin/python benchmarks/subtype_centring.py [reference-set folder]
 

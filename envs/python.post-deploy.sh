@@ -3,7 +3,7 @@
 # created from the env file of the same name (snakemake --software-deployment-method conda).
 # Snakemake runs a copy of this script from .snakemake/conda/, inside the new environment
 # (its python and pip first on PATH), with the run's working directory as current directory.
-# So the checkout is found from there upwards (the README runs snakemake from the checkout);
+# So the checkout is found from there upwards (docs/cluster.md runs snakemake from the checkout);
 # from another working directory (snakemake -d DIR) set HER2HET_SOURCE=/path/to/checkout.
 # The install is editable and without dependencies (the env file pins them): the environment
 # always runs the checkout's current src/, as the .venv does.

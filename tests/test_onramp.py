@@ -17,7 +17,7 @@ TEMPLATES = REPO / "config" / "templates"
 def test_template_sheets_run_from_a_separate_project_directory(
     tiny_dir: Path, tmp_path: Path
 ) -> None:
-    """The README's pattern: templates copied into a project directory, a count matrix added,
+    """The pattern of README.md and docs/usage.md: templates copied into a project directory, a count matrix added,
     ``snakemake -s <checkout>/Snakefile -d <project> --configfile own.yaml``. The checkout's
     config is not used; nothing is written into the checkout."""
     project = tmp_path / "my trial"  # a space in the path, as users have

@@ -164,7 +164,7 @@ def _ref_calls(refset, centring: str) -> pd.DataFrame:  # type: ignore[no-untype
 
 @needs_refset
 def test_reference_set_agreement_with_the_original_classifier(refset) -> None:  # type: ignore[no-untyped-def]
-    # measured (README, "Subtypes"): median kappa 1.000, mixture 0.879; margins 0.02 and 0.05
+    # measured (docs/methods.md, "Subtypes"): median kappa 1.000, mixture 0.879; margins 0.02 and 0.05
     truth = refset[1]
     _, k_median = subtype.agreement(_ref_calls(refset, "median")["subtype"], truth)
     _, k_mixture = subtype.agreement(_ref_calls(refset, "mixture")["subtype"], truth)

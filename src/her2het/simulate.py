@@ -1089,7 +1089,7 @@ def simulate_subtype_expression(
     population centre the centroids are relative to. The defaults (``scale`` 1.1,
     ``noise_sd`` 0.85) are the scale and residual SD measured on the UNC bioclassifier's 200
     example tumours against their own calls. Used to measure centring on cohorts whose mix is
-    known (docs: README, "Subtypes").
+    known (docs/methods.md, "Subtypes").
 
     Returns
     -------
