@@ -268,3 +268,36 @@ def test_within_patient_contrast_fails_before_any_job(tmp_path: Path) -> None:
     assert len(lines) == 1 and "de.contrasts[0] (id biopsy_B2_vs_B1)" in lines[0]
     assert "varies within patient" in lines[0]
     assert not (tmp_path / "results").exists()
+
+
+def test_forest_and_km_labels_a_reader_can_read() -> None:
+    """Design columns as words; a censor tick per censored time; panel letters A-D in fig6."""
+    from her2het.plots_paper import fig6_outcome, term_label
+
+    assert term_label("HR[T.pos]") == "HR pos"
+    assert term_label("C(HR, Treatment('pos'))[T.neg]") == "HR neg vs pos"
+    assert term_label("C(subtype, Treatment(reference='LumA'))[T.Basal]") == "subtype Basal vs LumA"
+    assert term_label("HET:ERBB2") == "HET x ERBB2" and term_label("HET") == "HET"
+    terms = pd.DataFrame(
+        {"model": "m1", "term": ["Intercept", "HET", "HR[T.pos]"], "estimator": "Firth",
+         "odds_ratio": [1.0, 0.2, 1.5], "ci_low": [0.5, 0.05, 0.7], "ci_high": [2.0, 0.9, 3.0]}
+    )  # fmt: skip
+    curves = pd.DataFrame(
+        {"by": "HET", "level": [0, 0, 0, 1, 1], "time": [0.0, 10.0, 20.0, 0.0, 15.0],
+         "survival": [1.0, 0.9, 0.9, 1.0, 0.5], "ci_low": 0.4, "ci_high": 1.0,
+         "n_at_risk": [5, 5, 4, 2, 2], "events": [0, 1, 0, 0, 1], "censored": [0, 0, 2, 0, 0]}
+    )  # fmt: skip
+    at_risk = pd.DataFrame({"by": "HET", "level": [0, 1], "time": 0.0, "n_at_risk": [5, 2]})
+    logrank = pd.DataFrame({"by": ["HET"], "pvalue": [0.04]})
+    fig = fig6_outcome(terms, cox_terms=None, km_curves=curves, km_at_risk=at_risk,
+                       logrank=logrank, endpoint="EFS", data_source="SIMULATED test")  # fmt: skip
+    forest_ax = fig.axes[0]
+    labels = [t.get_text() for t in forest_ax.get_yticklabels()]
+    assert labels == ["HET (Firth)", "HR pos (Firth)"], labels
+    km = next(a for a in fig.axes if a.get_title().startswith("EFS by HET"))
+    ticks = [c for c in km.collections if getattr(c, "get_offsets", None) is not None
+             and len(c.get_offsets()) and c.get_paths()
+             and tuple(c.get_offsets()[0]) == (20.0, 0.9)]  # fmt: skip
+    assert len(ticks) == 1  # the one censored time of HET=0 (two patients) has its tick
+    letters = [t.get_text() for a in fig.axes for t in a.texts if t.get_fontweight() == "bold"]
+    assert letters[:2] == ["A", "B"], letters

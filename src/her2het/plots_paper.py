@@ -11,6 +11,7 @@ wide (7 in), 7-pt text, PDF with embedded TrueType fonts.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -173,6 +174,7 @@ def fig1_cohort(
     ax2.legend(frameon=False, fontsize=5)
     fig.suptitle("Fig. 1  Cohort, sample flow and sample PCA", fontsize=8)
     _data_note(fig, str(summary["data_source"].iloc[0]))
+    panel_letters([a for a in fig.axes if a.axison])
     return fig
 
 
@@ -200,6 +202,7 @@ def fig2_erbb2_by_group(
         )
     fig.suptitle(f"Fig. 2  {verdict_title(findings, 1)}", fontsize=7)
     _data_note(fig, data_source)
+    panel_letters([a for a in fig.axes if a.axison])
     return fig
 
 
@@ -261,6 +264,7 @@ def fig3_het(
     )
     fig.suptitle(f"Fig. 3  {verdict_title(findings, 2)}", fontsize=7)
     _data_note(fig, data_source)
+    panel_letters([a for a in fig.axes if a.axison])
     return fig
 
 
@@ -337,6 +341,7 @@ def fig4_pre_post(
         fontsize=6,
     )
     _data_note(fig, data_source)
+    panel_letters([a for a in fig.axes if a.axison])
     return fig
 
 
@@ -369,7 +374,37 @@ def fig5_immune(
         )
     fig.suptitle(f"Fig. 5  {verdict_title(findings, 5)}", fontsize=7)
     _data_note(fig, data_source)
+    panel_letters([a for a in fig.axes if a.axison])
     return fig
+
+
+_LEVEL_TERM = re.compile(
+    r"^(?:C\((?P<c>[^,()]+)(?:,\s*Treatment\((?:reference=)?(?P<q>['\"])(?P<ref>.*?)(?P=q)\))?\)"
+    r"|(?P<n>[^\[\]:]+))\[T\.(?P<lvl>[^\]]+)\]$"
+)
+
+
+def term_label(term: str) -> str:
+    """A design column as a reader says it: ``HR[T.pos]`` -> ``HR pos``,
+    ``C(HR, Treatment('pos'))[T.neg]`` -> ``HR neg vs pos``, ``HET:ERBB2`` -> ``HET x ERBB2``;
+    a numeric column stays its name (per unit; a 0/1 column such as ``HET``: 1 vs 0)."""
+    parts = []
+    for factor in term.split(":"):
+        m = _LEVEL_TERM.match(factor.strip())
+        if m is None:
+            parts.append(factor.strip())
+            continue
+        name = (m.group("c") or m.group("n")).strip()
+        ref = m.group("ref")
+        parts.append(f"{name} {m.group('lvl')}" + (f" vs {ref}" if ref else ""))
+    return " x ".join(parts)
+
+
+def panel_letters(axes: Sequence[plt.Axes]) -> None:
+    """Bold panel letters A, B, ... at the top left of each panel (the order given)."""
+    for i, ax in enumerate(axes):
+        ax.text(-0.02, 1.02, "ABCDEFGHIJKLMNOP"[i], transform=ax.transAxes, fontsize=8,
+                fontweight="bold", ha="right", va="bottom")  # fmt: skip
 
 
 def forest(ax: plt.Axes, terms: pd.DataFrame, *, label: str, estimate: str) -> None:
@@ -383,8 +418,11 @@ def forest(ax: plt.Axes, terms: pd.DataFrame, *, label: str, estimate: str) -> N
     ax.scatter(est, y, s=14, c="k", zorder=3, marker="s")
     ax.axvline(1, c="0.5", lw=0.6, ls="--")
     ax.set_xscale("log")
+    several = t["model"].nunique() > 1
     names = [
-        f"{r['model']}: {r['term']}" + (" (Firth)" if r.get("estimator") == "Firth" else "")
+        (f"{r['model']}: " if several else "")
+        + term_label(str(r["term"]))
+        + (" (Firth)" if r.get("estimator") == "Firth" else "")
         for _, r in t.iterrows()
     ]
     ax.set_yticks(y, names, fontsize=5)
@@ -424,6 +462,10 @@ def km_panel(
             alpha=0.12,
             lw=0,
         )
+        if "censored" in sub:  # censor marks: a tick where a patient left follow-up event-free
+            cens = sub[pd.to_numeric(sub["censored"], errors="coerce").fillna(0) > 0]
+            ax.scatter(cens["time"], cens["survival"], marker="|", s=12, lw=0.6,
+                       color=palette[i % 6], zorder=3)  # fmt: skip
     r = at_risk[at_risk["by"] == by].pivot(index="level", columns="time", values="n_at_risk")
     tr = ax.get_xaxis_transform()  # x in data units, y in axes units
     ax.text(0.0, -0.30, "at risk", transform=ax.transAxes, fontsize=5, ha="right")
@@ -478,6 +520,7 @@ def fig6_outcome(
         "Fig. 6  Response and outcome models (findings 1, 2: HET, ERBB2 and pCR)", fontsize=7
     )
     _data_note(fig, data_source)
+    panel_letters([a for a in fig.axes if a.axison])
     return fig
 
 
