@@ -299,5 +299,7 @@ def test_forest_and_km_labels_a_reader_can_read() -> None:
              and len(c.get_offsets()) and c.get_paths()
              and tuple(c.get_offsets()[0]) == (20.0, 0.9)]  # fmt: skip
     assert len(ticks) == 1  # the one censored time of HET=0 (two patients) has its tick
+    legend = [t.get_text() for t in km.get_legend().get_texts()]
+    assert legend == ["non-HET", "HET"], legend
     letters = [t.get_text() for a in fig.axes for t in a.texts if t.get_fontweight() == "bold"]
     assert letters[:2] == ["A", "B"], letters

@@ -234,7 +234,7 @@ def fig3_het(
     ax.set_title(f"pCR by HET\nFisher p={_q(assoc, 'HET vs pCR', 'HET', 'pvalue')}", fontsize=6)
     box_by_group(axes[1], pre, "BASAL_LIKE", ylabel="basal-like score")
     axes[1].set_title(
-        f"basal-like\nHET vs non-HET (no pCR) q="
+        f"basal-like\nHET vs non-HET (no pCR)\nq="
         f"{_q(assoc, 'groups:HET/no-pCR vs nonHET/no-pCR', 'BASAL_LIKE')}",
         fontsize=6,
     )
@@ -258,7 +258,7 @@ def fig3_het(
         _missing(ax, "ERBB2 / ERBB_DOWNSTREAM")
     box_by_group(axes[3], pre, "ERBB_DOWNSTREAM", ylabel="ERBB downstream score")
     axes[3].set_title(
-        f"downstream components\nHET vs non-HET (no pCR) q="
+        f"downstream components\nHET vs non-HET (no pCR)\nq="
         f"{_q(assoc, 'groups:HET/no-pCR vs nonHET/no-pCR', 'ERBB_DOWNSTREAM')}",
         fontsize=6,
     )
@@ -429,6 +429,16 @@ def forest(ax: plt.Axes, terms: pd.DataFrame, *, label: str, estimate: str) -> N
     ax.set_xlabel(f"{label} (95% CI, log scale)")
 
 
+_LEVEL_WORDS = {("HET", "0"): "non-HET", ("HET", "1"): "HET", ("pCR", "0"): "no pCR",
+                ("pCR", "1"): "pCR"}  # fmt: skip
+
+
+def level_label(by: str, level: object) -> str:
+    """A curve's group in words: HET 1 -> ``HET``, pCR 0 -> ``no pCR``, else ``by=level``."""
+    key = str(level).removesuffix(".0")
+    return _LEVEL_WORDS.get((by, key), f"{by}={level}")
+
+
 def km_panel(
     ax: plt.Axes,
     curves: pd.DataFrame,
@@ -451,7 +461,7 @@ def km_panel(
             where="post",
             c=palette[i % 6],
             lw=1,
-            label=f"{by}={level}",
+            label=level_label(by, level),
         )
         ax.fill_between(
             sub["time"],
@@ -474,7 +484,7 @@ def km_panel(
         ax.text(
             -0.02,
             y,
-            f"{by}={lvl}",
+            level_label(by, lvl),
             transform=ax.transAxes,
             fontsize=4.5,
             ha="right",
