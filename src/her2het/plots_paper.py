@@ -401,10 +401,11 @@ def term_label(term: str) -> str:
 
 
 def panel_letters(axes: Sequence[plt.Axes]) -> None:
-    """Bold panel letters A, B, ... at the top left of each panel (the order given)."""
+    """Panel letters A, B, ... in the order given, at the start of each panel's title (in the
+    title itself, so a letter can never overlap a title, a label or another panel)."""
     for i, ax in enumerate(axes):
-        ax.text(-0.02, 1.02, "ABCDEFGHIJKLMNOP"[i], transform=ax.transAxes, fontsize=8,
-                fontweight="bold", ha="right", va="bottom")  # fmt: skip
+        title = ax.title
+        title.set_text(f"{'ABCDEFGHIJKLMNOP'[i]}   {title.get_text()}".rstrip())
 
 
 def forest(ax: plt.Axes, terms: pd.DataFrame, *, label: str, estimate: str) -> None:
