@@ -67,6 +67,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import SeriesGroupBy
 from scipy.spatial import cKDTree
 
 NOT_EVALUABLE = "not evaluable"
@@ -412,6 +413,12 @@ HER2_IHC_ORDER = (
 )
 
 
+def highest_her2_category(groups: SeriesGroupBy) -> pd.Series:
+    """The highest category of :data:`HER2_IHC_ORDER` in each group of category labels."""
+    rank = {c: i for i, c in enumerate(HER2_IHC_ORDER)}
+    return groups.agg(lambda c: max(c, key=rank.__getitem__))
+
+
 def ith_type(fractions: dict[str, np.ndarray], min_fraction: float) -> np.ndarray:
     """Genetic vs non-genetic ITH from the gene-protein fractions of an area (HER2-ITH review).
 
@@ -713,8 +720,7 @@ def patient_fish(
         pre_areas = pre_areas[pre_areas["timepoint"] == "pre"]
         out["across_area_pattern"] = across_area_pattern(pre_areas, "patient").reindex(out.index)
     if "her2_ihc_category" in pre:
-        rank = {c: i for i, c in enumerate(HER2_IHC_ORDER)}
-        top = ge["her2_ihc_category"].agg(lambda c: max(c, key=rank.__getitem__))
+        top = highest_her2_category(ge["her2_ihc_category"])
         out["her2_ihc_category"] = top.reindex(out.index).fillna(NOT_EVALUABLE)
         if areas is not None and "her2_ihc_category" in areas:
             ct = pd.crosstab(pre_areas["patient"], pre_areas["her2_ihc_category"])
@@ -816,10 +822,8 @@ def patient_fish_features(
             pd.to_numeric(ev["ihc_score"], errors="coerce") >= 0))  # fmt: skip
         out = out.join(ihc.groupby(keys)["fish_ihc_score"].mean())
     if "her2_ihc_category" in ev:
-        rank = {c: i for i, c in enumerate(HER2_IHC_ORDER)}
-        cats = ev[ev["her2_ihc_category"].isin(rank)]
-        top = cats.groupby(keys)["her2_ihc_category"].agg(lambda c: max(c, key=rank.__getitem__))
-        out = out.join(top)
+        cats = ev[ev["her2_ihc_category"].isin(HER2_IHC_ORDER)]
+        out = out.join(highest_her2_category(cats.groupby(keys)["her2_ihc_category"]))
         low = out["her2_ihc_category"].str.endswith("(HER2-low)")
         out["her2_low"] = low.astype(float).where(out["her2_ihc_category"].notna())
     het = f.groupby(keys)[list(FISH_HET)].agg(_combine_calls)

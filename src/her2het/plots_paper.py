@@ -174,7 +174,7 @@ def fig1_cohort(
     ax2.legend(frameon=False, fontsize=5)
     fig.suptitle("Fig. 1  Cohort, sample flow and sample PCA", fontsize=8)
     _data_note(fig, str(summary["data_source"].iloc[0]))
-    panel_letters([a for a in fig.axes if a.axison])
+    panel_letters(fig)
     return fig
 
 
@@ -202,7 +202,7 @@ def fig2_erbb2_by_group(
         )
     fig.suptitle(f"Fig. 2  {verdict_title(findings, 1)}", fontsize=7)
     _data_note(fig, data_source)
-    panel_letters([a for a in fig.axes if a.axison])
+    panel_letters(fig)
     return fig
 
 
@@ -264,7 +264,7 @@ def fig3_het(
     )
     fig.suptitle(f"Fig. 3  {verdict_title(findings, 2)}", fontsize=7)
     _data_note(fig, data_source)
-    panel_letters([a for a in fig.axes if a.axison])
+    panel_letters(fig)
     return fig
 
 
@@ -341,7 +341,7 @@ def fig4_pre_post(
         fontsize=6,
     )
     _data_note(fig, data_source)
-    panel_letters([a for a in fig.axes if a.axison])
+    panel_letters(fig)
     return fig
 
 
@@ -374,7 +374,7 @@ def fig5_immune(
         )
     fig.suptitle(f"Fig. 5  {verdict_title(findings, 5)}", fontsize=7)
     _data_note(fig, data_source)
-    panel_letters([a for a in fig.axes if a.axison])
+    panel_letters(fig)
     return fig
 
 
@@ -400,10 +400,11 @@ def term_label(term: str) -> str:
     return " x ".join(parts)
 
 
-def panel_letters(axes: Sequence[plt.Axes]) -> None:
-    """Panel letters A, B, ... in the order given, at the start of each panel's title (in the
-    title itself, so a letter can never overlap a title, a label or another panel)."""
-    for i, ax in enumerate(axes):
+def panel_letters(fig: plt.Figure) -> None:
+    """Panel letters A, B, ... over the figure's visible panels (creation order), at the start
+    of each panel's title (in the title itself, so a letter can never overlap a title, a label
+    or another panel)."""
+    for i, ax in enumerate(a for a in fig.axes if a.axison):
         title = ax.title
         title.set_text(f"{'ABCDEFGHIJKLMNOP'[i]}   {title.get_text()}".rstrip())
 
@@ -531,7 +532,7 @@ def fig6_outcome(
         "Fig. 6  Response and outcome models (findings 1, 2: HET, ERBB2 and pCR)", fontsize=7
     )
     _data_note(fig, data_source)
-    panel_letters([a for a in fig.axes if a.axison])
+    panel_letters(fig)
     return fig
 
 

@@ -75,6 +75,9 @@ CENTRINGS = ("mixture", "median", "reference", "none")
 #: Plausibility limits reported in ``method.tsv`` (mixture centring).
 MAX_SUBTYPE_SHARE = 0.8
 MAX_MIX_DISTANCE = 0.5
+#: A dominant subtype is not flagged when expected_mix already expects at least
+#: MAX_SUBTYPE_SHARE - DECLARED_MARGIN of it (e.g. a cohort declared nearly all HER2-enriched).
+DECLARED_MARGIN = 0.1
 SCALE_RANGE = (0.2, 5.0)
 
 
@@ -423,19 +426,20 @@ def mix_checks(result: CentringResult, prior: Mapping[str, float]) -> tuple[bool
     """Is the estimated mix plausible, is the scale, and one warning line per problem.
 
     A mix is implausible when one subtype takes more than :data:`MAX_SUBTYPE_SHARE` of the
-    baseline samples although ``prior`` expects at most ``MAX_SUBTYPE_SHARE - 0.1`` of it (a
-    cohort declared nearly all HER2-enriched is not warned for being so), or when its
-    total-variation distance from ``prior`` exceeds :data:`MAX_MIX_DISTANCE`; a scale outside
-    :data:`SCALE_RANGE` is implausible.
+    baseline samples although ``prior`` expects less than ``MAX_SUBTYPE_SHARE -
+    DECLARED_MARGIN`` of it (a cohort declared nearly all HER2-enriched is not warned for being
+    so), or when its total-variation distance from ``prior`` exceeds :data:`MAX_MIX_DISTANCE`;
+    a scale outside :data:`SCALE_RANGE` is implausible.
     """
     if result.method != "mixture":
         return True, True, []
     names = list(result.mix)
     w = np.array([result.mix[k] for k in names])
     p = _mix_vector(prior, pd.Index(names), "expected_mix")
-    top = names[int(np.argmax(w))]
+    i_top = int(np.argmax(w))
+    top = names[i_top]
     dist = 0.5 * float(np.abs(w - p).sum())
-    dominant = w.max() > MAX_SUBTYPE_SHARE and p[int(np.argmax(w))] < MAX_SUBTYPE_SHARE - 0.1
+    dominant = w[i_top] > MAX_SUBTYPE_SHARE and p[i_top] < MAX_SUBTYPE_SHARE - DECLARED_MARGIN
     warn = []
     if dominant:
         warn.append(
