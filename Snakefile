@@ -38,8 +38,8 @@ onsuccess:
     from her2het.summary import run_summary
 
     for line in run_summary(
-        Path("results"),
+        Path(out("")),
         simulated=IS_DEMO,
-        report_hint="snakemake --report results/report.html (or make report)",
+        report_hint=f"snakemake --report {out('report.html')} (or make report)",
     ):
         print(line)

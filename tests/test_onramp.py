@@ -18,8 +18,9 @@ def test_template_sheets_run_from_a_separate_project_directory(
     tiny_dir: Path, tmp_path: Path
 ) -> None:
     """The pattern of README.md and docs/usage.md: templates copied into a project directory, a count matrix added,
-    ``snakemake -s <checkout>/Snakefile -d <project> --configfile own.yaml``. The checkout's
-    config is not used; nothing is written into the checkout."""
+    ``snakemake -s <checkout>/Snakefile -d <project> --configfile own.yaml``, with the output
+    directory set on the command line. The checkout's config is not used; nothing is written
+    into the checkout, nor under the default ``results/``."""
     project = tmp_path / "my trial"  # a space in the path, as users have
     project.mkdir()
     for f in ("samples.tsv", "patients.tsv", "own.yaml"):
@@ -36,12 +37,22 @@ def test_template_sheets_run_from_a_separate_project_directory(
     # run from the project directory, as a user would (--configfile is relative to it)
     dry = subprocess.run([*cmd, "-n"], cwd=project, capture_output=True, text=True, timeout=600)
     assert dry.returncode == 0, dry.stderr[-2000:]
-    targets = ["results/cohort/cohort.h5ad", "results/qc/multiqc_report.html"]
-    run = subprocess.run([*cmd, *targets], cwd=project, capture_output=True, text=True, timeout=900)
+    # the output-directory setting, from the command line (targets are paths under it)
+    outdir = "analysis/run 1"
+    targets = [f"{outdir}/cohort/cohort.h5ad", f"{outdir}/qc/multiqc_report.html"]
+    run = subprocess.run(
+        [*cmd, *targets, "--config", f"outdir={outdir}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
-    qc = pd.read_csv(project / "results" / "qc" / "samples.tsv", sep="\t")
+    assert not (project / "results").exists()  # nothing under the default directory
+    qc = pd.read_csv(project / outdir / "qc" / "samples.tsv", sep="\t")
     assert sorted(qc["sample"]) == sorted(samples["sample"])
-    custom = project / "results" / "qc" / "multiqc_report_data" / "multiqc_her2het_sample_qc.txt"
+    assert (project / outdir / "logs").is_dir()
+    custom = project / outdir / "qc" / "multiqc_report_data" / "multiqc_her2het_sample_qc.txt"
     assert len(pd.read_csv(custom, sep="\t")) == len(samples)  # count input: our QC table only
     after = subprocess.run(
         ["git", "-C", str(REPO), "status", "--porcelain"], capture_output=True, text=True

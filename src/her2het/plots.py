@@ -42,7 +42,7 @@ plt.rcParams.update(
 )
 
 
-def _data_note(fig: plt.Figure, data_source: str) -> None:
+def data_note(fig: plt.Figure, data_source: str) -> None:
     """Footer naming the data source (red when the data are simulated), below the axes."""
     engine = fig.get_layout_engine()
     if engine is not None:
@@ -105,7 +105,7 @@ def plot_sample_flow(summary: pd.DataFrame, *, title: str = "Cohort and sample f
     )
     ax2.legend(frameon=False, loc="lower right")
     fig.suptitle(title, fontsize=8)
-    _data_note(fig, str(summary["data_source"].iloc[0]))
+    data_note(fig, str(summary["data_source"].iloc[0]))
     return fig
 
 
@@ -190,7 +190,7 @@ def plot_fish_ratio_distributions(
         title_fontsize=5,
     )
     fig.colorbar(im, ax=ax, label="fraction of cells", shrink=0.6)
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     return fig
 
 
@@ -224,7 +224,7 @@ def plot_fish_spatial_patterns(examples: pd.DataFrame, *, data_source: str) -> p
         for k, c in PATTERN_COLOURS.items()
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False)
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     return fig
 
 
@@ -260,7 +260,7 @@ def plot_fish_het_prevalence(patients: pd.DataFrame, *, data_source: str) -> plt
     ax.set_xlabel("patients with HER2 heterogeneity (% of evaluable)")
     ax.set_xlim(0, 100)
     ax.set_title("HER2 heterogeneity at baseline, by definition")
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     return fig
 
 
@@ -295,7 +295,7 @@ def plot_fish_pre_post(pre_post: pd.DataFrame, *, data_source: str) -> plt.Figur
     axes[2].bar(counts.index, counts.to_numpy(), color=["#d95f02", "#1b9e77", "0.6", "#e6ab02"])
     axes[2].set_ylabel("patients")
     axes[2].set_title("trial HET call, pre → post", fontsize=6)
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     return fig
 
 
@@ -343,5 +343,5 @@ def plot_fish_rna(per_biopsy: pd.DataFrame, *, data_source: str) -> plt.Figure:
         for k, c in ISH_COLOURS.items()
     ]
     ax1.legend(handles=handles, title="ISH", fontsize=5, title_fontsize=5, frameon=False)
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     return fig

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from her2het.plots import _data_note
+from her2het.plots import data_note
 
 VERDICT_COLOURS = {
     "calibrated": "#1b9e77",
@@ -70,5 +70,5 @@ def calibration_figure(table: pd.DataFrame, pvalues: pd.DataFrame | None = None)
     if panels == 2:
         draw_qq(axes[0, 1], pvalues)  # type: ignore[arg-type]
     sizes = ", ".join(sorted(set(table["size"].astype(str))))
-    _data_note(fig, f"SIMULATED null cohorts (her2het.calibration, size {sizes})")
+    data_note(fig, f"SIMULATED null cohorts (her2het.calibration, size {sizes})")
     return fig

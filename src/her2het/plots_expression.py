@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from her2het.cohort import ordered_groups
-from her2het.plots import COLUMN_WIDTH_IN, GROUP_COLOURS, _data_note, plt
+from her2het.plots import COLUMN_WIDTH_IN, GROUP_COLOURS, data_note, plt
 from her2het.scores import patient_scores
 
 
@@ -62,7 +62,7 @@ def plot_volcano(
         ax.legend(
             title=f"padj < {alpha}; {units}", loc="upper left", frameon=False, title_fontsize=5
         )
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     return fig
 
 
@@ -117,7 +117,7 @@ def plot_score_groups(
             fontsize=6,
         )
     fig.suptitle("Baseline gene-set scores by patient group (patient mean of biopsies)", fontsize=8)
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     return fig
 
 
@@ -152,7 +152,7 @@ def plot_scores_pre_post(
     fig.suptitle(
         "Scores before and after treatment (left: non-HET, right: HET; paired patients)", fontsize=8
     )
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     return fig
 
 
@@ -186,5 +186,5 @@ def plot_subtype_transitions(
         ax.set_title(f"{g} (n = {int(t['n'].sum())})", fontsize=7)
     short = "built-in PAM50-like profile" if centroids.startswith("built-in") else centroids
     fig.suptitle(f"Subtype before and after treatment\ncentroids: {short}", fontsize=7)
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     return fig

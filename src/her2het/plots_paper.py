@@ -20,7 +20,7 @@ import pandas as pd
 
 from her2het.cohort import baseline_rows, het_side, ordered_groups
 from her2het.paper import CLAIMS, finding_verdicts
-from her2het.plots import COLUMN_WIDTH_IN, GROUP_COLOURS, _data_note, plt
+from her2het.plots import COLUMN_WIDTH_IN, GROUP_COLOURS, data_note, plt
 
 WIDTH = 2 * COLUMN_WIDTH_IN
 TIME_COLOURS = {"pre": "#1b9e77", "post": "#d95f02"}
@@ -173,7 +173,7 @@ def fig1_cohort(
     ax2.set_title("PCA of all sequenced samples (QC stage)", fontsize=6)
     ax2.legend(frameon=False, fontsize=5)
     fig.suptitle("Fig. 1  Cohort, sample flow and sample PCA", fontsize=8)
-    _data_note(fig, str(summary["data_source"].iloc[0]))
+    data_note(fig, str(summary["data_source"].iloc[0]))
     panel_letters(fig)
     return fig
 
@@ -201,7 +201,7 @@ def fig2_erbb2_by_group(
             fontsize=6,
         )
     fig.suptitle(f"Fig. 2  {verdict_title(findings, 1)}", fontsize=7)
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     panel_letters(fig)
     return fig
 
@@ -263,7 +263,7 @@ def fig3_het(
         fontsize=6,
     )
     fig.suptitle(f"Fig. 3  {verdict_title(findings, 2)}", fontsize=7)
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     panel_letters(fig)
     return fig
 
@@ -340,7 +340,7 @@ def fig4_pre_post(
         f"Fig. 4  {verdict_title(findings, 3, width=135)}\n{verdict_title(findings, 4, width=135)}",
         fontsize=6,
     )
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     panel_letters(fig)
     return fig
 
@@ -373,7 +373,7 @@ def fig5_immune(
             fontsize=5.5,
         )
     fig.suptitle(f"Fig. 5  {verdict_title(findings, 5)}", fontsize=7)
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     panel_letters(fig)
     return fig
 
@@ -531,7 +531,7 @@ def fig6_outcome(
     fig.suptitle(
         "Fig. 6  Response and outcome models (findings 1, 2: HET, ERBB2 and pCR)", fontsize=7
     )
-    _data_note(fig, data_source)
+    data_note(fig, data_source)
     panel_letters(fig)
     return fig
 

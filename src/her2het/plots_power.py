@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from her2het.plots import _data_note
+from her2het.plots import data_note
 
 TEST_TITLES: dict[str, str] = {
     "het_pcr_fisher": "HET vs pCR (Fisher)",
@@ -108,5 +108,5 @@ def power_figure(table: pd.DataFrame, *, replicates_note: bool = True) -> Figure
     fig.legend(handles, labels, loc="outside upper center", ncol=6, fontsize=6, frameon=False)
     reps = int(table["replicates"].max()) if replicates_note and len(table) else 0
     note = "SIMULATED cohorts (her2het.power): power of the workflow's tests by design"
-    _data_note(fig, note + (f"; {reps} replicates per design" if reps else ""))
+    data_note(fig, note + (f"; {reps} replicates per design" if reps else ""))
     return fig

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from her2het.plots import _data_note
+from her2het.plots import data_note
 
 OK_COLOUR = "#4d4d4d"
 OUTLIER_COLOUR = "#d62728"
@@ -183,5 +183,5 @@ def plot_qc(
         reason = next((r for r in reasons if r), "fewer than 2 principal components")
         _message(ax_pca, f"PCA not run: {reason}", "PCA")
 
-    _data_note(fig, note)
+    data_note(fig, note)
     return fig

@@ -164,7 +164,7 @@ def read_tx2gene(path: str | Path) -> pd.DataFrame:
 
     Returns columns :data:`TX2GENE_COLUMNS`, one row per transcript.
     """
-    from her2het.sheets import InputError, _where
+    from her2het.sheets import InputError, location
 
     p = Path(path)
     if not p.is_file():
@@ -205,12 +205,12 @@ def read_tx2gene(path: str | Path) -> pd.DataFrame:
         f = [v.strip().strip('"') for v in line.split(sep)]
         if len(f) != len(header):
             raise InputError(
-                f"{_where(p, lineno - 1)}: has {len(f)} fields, header has {len(header)}"
+                f"{location(p, lineno - 1)}: has {len(f)} fields, header has {len(header)}"
             )
         vals = {k: f[i] for k, i in cols.items()}
         for key in ("transcript_id", "gene_id"):
             if not vals[key]:
-                raise InputError(f"{_where(p, lineno - 1, header[cols[key]])}: value is missing")
+                raise InputError(f"{location(p, lineno - 1, header[cols[key]])}: value is missing")
         rows.append(
             (vals["transcript_id"], vals["gene_id"], vals.get("gene_name") or vals["gene_id"])
         )
@@ -226,7 +226,7 @@ def read_tx2gene(path: str | Path) -> pd.DataFrame:
         row = int(pairs.index[dup.to_numpy()][0])
         first = df.at[row, "transcript_id"]
         raise InputError(
-            f"{_where(p, row, header[cols['gene_id']])}: transcript {first!r} is assigned to "
+            f"{location(p, row, header[cols['gene_id']])}: transcript {first!r} is assigned to "
             "more than one gene"
         )
     return df.loc[~key.duplicated().to_numpy()].reset_index(drop=True)

@@ -539,10 +539,9 @@ class Results:
     def _require(self, file: Path, rule: str, absent_when: str) -> None:
         if file.is_file():
             return
-        rel = file.relative_to(self.root) if file.is_relative_to(self.root) else file
         msg = (
             f"{file} not found: it is written by the workflow rule '{rule}' "
-            f"(target: snakemake results/{rel.as_posix()})"
+            f"(target: snakemake {file.as_posix()})"
         )
         if absent_when:
             msg += f"; the table is absent when {absent_when}"

@@ -29,7 +29,7 @@ class InputError(ValueError):
     """A user input (config, sheet or table) is invalid. The message is one line."""
 
 
-def _where(
+def location(
     path: str | Path, row: int | None = None, column: str | None = None, line: bool | int = True
 ) -> str:
     """``file, row N (line L), column 'X'``; ``line`` is the physical line (True: ``row + 1``,
@@ -316,7 +316,7 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
         fields = line.split("\t")
         if len(fields) != len(header):
             raise InputError(
-                f"{_where(p, row, line=lineno)}: has {len(fields)} tab-separated fields, "
+                f"{location(p, row, line=lineno)}: has {len(fields)} tab-separated fields, "
                 f"header has {len(header)}"
             )
         rows[row] = [f.strip() for f in fields]
@@ -341,10 +341,10 @@ def sheet_line(path: str | Path, row: int) -> int:
 
 
 def _here(path: str | Path, row: int | None = None, column: str | None = None) -> str:
-    """:func:`_where` for a sheet row, with its physical line."""
+    """:func:`location` for a sheet row, with its physical line."""
     if row is None:
-        return _where(path, None, column)
-    return _where(path, row, column, sheet_line(path, row))
+        return location(path, None, column)
+    return location(path, row, column, sheet_line(path, row))
 
 
 #: Words that R (``NA``) or pandas (``NA``, ``NaN``, ``NULL``, ``None``, ...) read as a missing
@@ -582,8 +582,8 @@ def table_row(path: str | Path, line: int) -> int:
 
 
 def _at(path: str | Path, row: int, column: str | None = None, text: bool = True) -> str:
-    """:func:`_where` for a row of a table read by pandas (the line found in the file)."""
-    return _where(path, row, column, table_line(path, row) if text else False)
+    """:func:`location` for a row of a table read by pandas (the line found in the file)."""
+    return location(path, row, column, table_line(path, row) if text else False)
 
 
 #: Errors of reading a damaged file (a truncated gzip stream ends in EOFError or zlib.error).
@@ -648,7 +648,7 @@ def _read_delimited(path: Path, sep: str, **read_csv: Any) -> pd.DataFrame:
             raise _unreadable(path, sep, exc) from None
         want, line, saw = (int(g) for g in m.groups())
         raise InputError(
-            f"{_where(path, table_row(path, line), line=line)}: has {saw} "
+            f"{location(path, table_row(path, line), line=line)}: has {saw} "
             f"{_SEPARATOR_NAMES[sep]}-separated fields, header has {want}"
         ) from None
     except _read_errors() as exc:

@@ -840,8 +840,11 @@ class DemoCohort:
     tx_counts: pd.DataFrame | None = None
 
 
-#: Where the demo's FASTQ files go; one directory per sample (a rule output).
-FASTQ_DIR = "results/demo/fastq"
+#: Where the demo's FASTQ files go under the output directory; one directory per sample (a
+#: rule output).
+FASTQ_SUBDIR = "demo/fastq"
+#: The same under the default output directory ``results``.
+FASTQ_DIR = f"results/{FASTQ_SUBDIR}"
 
 
 def demo_lanes(index: int) -> int:
@@ -849,24 +852,31 @@ def demo_lanes(index: int) -> int:
     return 2 if index % 3 == 2 else 1
 
 
-def fastq_paths(sample: str, lanes: int, paired: bool) -> tuple[list[str], list[str]]:
+def fastq_paths(
+    sample: str, lanes: int, paired: bool, fastq_dir: str = FASTQ_DIR
+) -> tuple[list[str], list[str]]:
     """Read-1 and read-2 FASTQ paths of one demo sample (read-2 empty for single end)."""
-    r1 = [f"{FASTQ_DIR}/{sample}/L{k:03d}_R1.fastq.gz" for k in range(1, lanes + 1)]
-    r2 = [f"{FASTQ_DIR}/{sample}/L{k:03d}_R2.fastq.gz" for k in range(1, lanes + 1)]
+    r1 = [f"{fastq_dir}/{sample}/L{k:03d}_R1.fastq.gz" for k in range(1, lanes + 1)]
+    r2 = [f"{fastq_dir}/{sample}/L{k:03d}_R2.fastq.gz" for k in range(1, lanes + 1)]
     return r1, (r2 if paired else [])
 
 
 def demo_sheets(
-    size: str, seed: int, *, reads: bool = False, paired: bool = True
+    size: str,
+    seed: int,
+    *,
+    reads: bool = False,
+    paired: bool = True,
+    fastq_dir: str = FASTQ_DIR,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """User-facing patient and sample sheets of a demo cohort (no truth columns).
 
-    With ``reads`` the sample sheet lists the demo FASTQ files (``fq1``/``fq2``, lanes
-    separated by ``;``) as a user's sheet would.
+    With ``reads`` the sample sheet lists the demo FASTQ files under ``fastq_dir``
+    (``fq1``/``fq2``, lanes separated by ``;``) as a user's sheet would.
     """
     patients, samples = simulate_design(resolve_design(size), seed)
     return _public_patients(simulate_survival(patients, seed)), _public_samples(
-        samples, reads=reads, paired=paired
+        samples, reads=reads, paired=paired, fastq_dir=fastq_dir
     )
 
 
@@ -874,10 +884,15 @@ def _public_patients(p: pd.DataFrame) -> pd.DataFrame:
     return p[["patient", "pCR", "HET", "HR", "EFS_months", "EFS_event", "arm"]]
 
 
-def _public_samples(s: pd.DataFrame, *, reads: bool = False, paired: bool = True) -> pd.DataFrame:
+def _public_samples(
+    s: pd.DataFrame, *, reads: bool = False, paired: bool = True, fastq_dir: str = FASTQ_DIR
+) -> pd.DataFrame:
     out = s[["sample", "patient", "timepoint", "biopsy", "count_column"]].copy()
     if reads:
-        paths = [fastq_paths(name, demo_lanes(i), paired) for i, name in enumerate(out["sample"])]
+        paths = [
+            fastq_paths(name, demo_lanes(i), paired, fastq_dir)
+            for i, name in enumerate(out["sample"])
+        ]
         out["fq1"] = [";".join(r1) for r1, _ in paths]
         if paired:
             out["fq2"] = [";".join(r2) for _, r2 in paths]
@@ -908,6 +923,7 @@ def simulate_cohort(
     paired: bool = True,
     null_design: bool = False,
     effect_scale: float = 1.0,
+    fastq_dir: str = FASTQ_DIR,
 ) -> DemoCohort:
     """Simulate a whole demo cohort.
 
@@ -926,7 +942,7 @@ def simulate_cohort(
     reads, read_pairs, paired
         Also simulate a transcriptome and the fragment counts of FASTQ files, at a mean depth
         of ``read_pairs`` (the size's default when ``None``); ``paired`` only changes the
-        sample sheet (``fq2`` column).
+        sample sheet (``fq2`` column), ``fastq_dir`` is where the sheet says the FASTQ files are.
     null_design
         Same subtype mix in every patient group and no subtype shift after treatment; with
         ``effects=NULL_EFFECTS`` nothing distinguishes the groups (calibration).
@@ -975,7 +991,7 @@ def simulate_cohort(
     }
     return DemoCohort(
         patients=_public_patients(patients),
-        samples=_public_samples(samples, reads=reads, paired=paired),
+        samples=_public_samples(samples, reads=reads, paired=paired, fastq_dir=fastq_dir),
         counts=counts,
         fish_cells=fish,
         truth_samples=truth_samples,

@@ -6,19 +6,19 @@ rule build_cohort:
     input:
         unpack(sheet_inputs),
         counts=count_matrix(),
-        qc="results/qc/samples.tsv",
-        variance="results/qc/pca_variance.tsv",
+        qc=out("qc/samples.tsv"),
+        variance=out("qc/pca_variance.tsv"),
         gene_sets=[resource_path(g) for g in config["scores"]["gene_sets"]],
         samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
         patients_schema=workflow.source_path("../schemas/patients.schema.yaml"),
     output:
-        h5ad="results/cohort/cohort.h5ad",
-        obs="results/cohort/sample_metadata.tsv",
-        excluded="results/cohort/excluded_samples.tsv",
+        h5ad=out("cohort/cohort.h5ad"),
+        obs=out("cohort/sample_metadata.tsv"),
+        excluded=out("cohort/excluded_samples.tsv"),
     log:
-        "results/logs/build_cohort.log",
+        out("logs/build_cohort.log"),
     benchmark:
-        "results/benchmarks/build_cohort.tsv"
+        out("benchmarks/build_cohort.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -36,17 +36,17 @@ rule build_cohort:
 rule summarise_cohort:
     """Cohort summary table: patients and samples by patient group."""
     input:
-        obs="results/cohort/sample_metadata.tsv",
+        obs=out("cohort/sample_metadata.tsv"),
     output:
         summary=report(
-            "results/cohort/summary.tsv",
+            out("cohort/summary.tsv"),
             caption="../report/cohort_summary.rst",
             category="1. Cohort",
         ),
     log:
-        "results/logs/summarise_cohort.log",
+        out("logs/summarise_cohort.log"),
     benchmark:
-        "results/benchmarks/summarise_cohort.tsv"
+        out("benchmarks/summarise_cohort.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -62,18 +62,18 @@ rule summarise_cohort:
 rule plot_sample_flow:
     """Figure: patients and samples by group, from the cohort summary."""
     input:
-        summary="results/cohort/summary.tsv",
+        summary=out("cohort/summary.tsv"),
     output:
         png=report(
-            "results/figures/sample_flow.png",
+            out("figures/sample_flow.png"),
             caption="../report/sample_flow.rst",
             category="1. Cohort",
         ),
-        pdf="results/figures/sample_flow.pdf",
+        pdf=out("figures/sample_flow.pdf"),
     log:
-        "results/logs/plot_sample_flow.log",
+        out("logs/plot_sample_flow.log"),
     benchmark:
-        "results/benchmarks/plot_sample_flow.tsv"
+        out("benchmarks/plot_sample_flow.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -91,14 +91,14 @@ rule list_skipped:
     """Table of the analyses this cohort's columns cannot support, with the reason."""
     output:
         table=report(
-            "results/skipped.tsv",
+            out("skipped.tsv"),
             caption="../report/skipped.rst",
             category="1. Cohort",
         ),
     log:
-        "results/logs/list_skipped.log",
+        out("logs/list_skipped.log"),
     benchmark:
-        "results/benchmarks/list_skipped.tsv"
+        out("benchmarks/list_skipped.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -109,3 +109,11 @@ rule list_skipped:
         skips=[(s.stage, s.item, s.reason) for s in SKIPS],
     script:
         "../scripts/list_skipped.py"
+
+
+TARGETS += [
+    rules.list_skipped.output.table,
+    rules.build_cohort.output.h5ad,
+    rules.summarise_cohort.output.summary,
+    *rules.plot_sample_flow.output,
+]

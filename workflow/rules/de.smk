@@ -4,13 +4,13 @@
 rule deseq2_fit:
     """Fit one PyDESeq2 design shared by one or more contrasts."""
     input:
-        h5ad="results/cohort/cohort.h5ad",
+        h5ad=out("cohort/cohort.h5ad"),
     output:
-        fit=temp("results/de/fits/{design}.pkl"),
+        fit=temp(out("de/fits/{design}.pkl")),
     log:
-        "results/logs/deseq2_fit/{design}.log",
+        out("logs/deseq2_fit/{design}.log"),
     benchmark:
-        "results/benchmarks/deseq2_fit/{design}.tsv"
+        out("benchmarks/deseq2_fit/{design}.tsv")
     conda:
         ENV_PYTHON
     threads: 2
@@ -29,12 +29,12 @@ rule deseq2_contrast:
     input:
         fit=design_fit,
     output:
-        table="results/de/contrasts/{contrast}.tsv",
-        summary="results/de/contrasts/{contrast}.summary.tsv",
+        table=out("de/contrasts/{contrast}.tsv"),
+        summary=out("de/contrasts/{contrast}.summary.tsv"),
     log:
-        "results/logs/deseq2_contrast/{contrast}.log",
+        out("logs/deseq2_contrast/{contrast}.log"),
     benchmark:
-        "results/benchmarks/deseq2_contrast/{contrast}.tsv"
+        out("benchmarks/deseq2_contrast/{contrast}.tsv")
     conda:
         ENV_PYTHON
     threads: 2
@@ -53,18 +53,18 @@ rule deseq2_contrast:
 rule de_summary:
     """One table of every contrast's tested genes and DE calls."""
     input:
-        expand("results/de/contrasts/{contrast}.summary.tsv", contrast=list(CONTRASTS)),
+        expand(out("de/contrasts/{contrast}.summary.tsv"), contrast=list(CONTRASTS)),
     output:
         summary=report(
-            "results/de/summary.tsv",
+            out("de/summary.tsv"),
             caption="../report/de_summary.rst",
             category="4. Differential expression",
             subcategory="All contrasts",
         ),
     log:
-        "results/logs/de_summary.log",
+        out("logs/de_summary.log"),
     benchmark:
-        "results/benchmarks/de_summary.tsv"
+        out("benchmarks/de_summary.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -78,20 +78,20 @@ rule de_summary:
 rule plot_volcano:
     """Volcano plot of one contrast."""
     input:
-        table="results/de/contrasts/{contrast}.tsv",
-        summary="results/de/contrasts/{contrast}.summary.tsv",
+        table=out("de/contrasts/{contrast}.tsv"),
+        summary=out("de/contrasts/{contrast}.summary.tsv"),
     output:
         png=report(
-            "results/figures/de/volcano_{contrast}.png",
+            out("figures/de/volcano_{contrast}.png"),
             caption="../report/volcano.rst",
             category="4. Differential expression",
             subcategory="{contrast}",
         ),
-        pdf="results/figures/de/volcano_{contrast}.pdf",
+        pdf=out("figures/de/volcano_{contrast}.pdf"),
     log:
-        "results/logs/plot_volcano/{contrast}.log",
+        out("logs/plot_volcano/{contrast}.log"),
     benchmark:
-        "results/benchmarks/plot_volcano/{contrast}.tsv"
+        out("benchmarks/plot_volcano/{contrast}.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -104,3 +104,7 @@ rule plot_volcano:
         data_source=data_source(),
     script:
         "../scripts/plot_volcano.py"
+
+
+TARGETS += [rules.de_summary.output.summary]
+TARGETS += expand(rules.plot_volcano.output, contrast=list(CONTRASTS))

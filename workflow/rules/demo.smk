@@ -1,21 +1,22 @@
 # Embedded demo cohort: SIMULATED data in the design of the NCT02326974 study (input: demo).
 
+
 DEMO_OUTPUTS = {
-    "samples": "results/demo/samples.tsv",
-    "patients": "results/demo/patients.tsv",
-    "counts": "results/demo/counts.tsv",
-    "fish_cells": "results/demo/fish_cells.parquet",
-    "truth_samples": "results/demo/truth/samples.tsv",
-    "truth_patients": "results/demo/truth/patients.tsv",
-    "truth_effects": "results/demo/truth/effects.tsv",
-    "truth_fish_areas": "results/demo/truth/fish_areas.tsv",
-    "params": "results/demo/truth/params.json",
+    "samples": out("demo/samples.tsv"),
+    "patients": out("demo/patients.tsv"),
+    "counts": out("demo/counts.tsv"),
+    "fish_cells": out("demo/fish_cells.parquet"),
+    "truth_samples": out("demo/truth/samples.tsv"),
+    "truth_patients": out("demo/truth/patients.tsv"),
+    "truth_effects": out("demo/truth/effects.tsv"),
+    "truth_fish_areas": out("demo/truth/fish_areas.tsv"),
+    "params": out("demo/truth/params.json"),
 }
 if COUNTS_FROM == "salmon":
     DEMO_OUTPUTS |= {
-        "transcriptome": "results/demo/transcriptome.fa",
-        "truth_transcripts": "results/demo/truth/transcripts.tsv",
-        "truth_tx_counts": "results/demo/truth/tx_counts.parquet",
+        "transcriptome": out("demo/transcriptome.fa"),
+        "truth_transcripts": out("demo/truth/transcripts.tsv"),
+        "truth_tx_counts": out("demo/truth/tx_counts.parquet"),
     }
 
 
@@ -24,9 +25,9 @@ rule simulate_demo:
     output:
         **DEMO_OUTPUTS,
     log:
-        "results/logs/simulate_demo.log",
+        out("logs/simulate_demo.log"),
     benchmark:
-        "results/benchmarks/simulate_demo.tsv"
+        out("benchmarks/simulate_demo.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -35,6 +36,7 @@ rule simulate_demo:
         runtime=15,
     params:
         demo=config["demo"],
+        fastq_dir=out(simulate.FASTQ_SUBDIR),
     script:
         "../scripts/simulate_demo.py"
 
@@ -42,14 +44,14 @@ rule simulate_demo:
 rule simulate_reads:
     """Write one demo sample's SIMULATED FASTQ files from its transcript counts."""
     input:
-        transcriptome="results/demo/transcriptome.fa",
-        tx_counts="results/demo/truth/tx_counts.parquet",
+        transcriptome=out("demo/transcriptome.fa"),
+        tx_counts=out("demo/truth/tx_counts.parquet"),
     output:
-        fastq=temp(directory(f"{simulate.FASTQ_DIR}/{{sample}}")),
+        fastq=temp(directory(out(f"{simulate.FASTQ_SUBDIR}/{{sample}}"))),
     log:
-        "results/logs/simulate_reads/{sample}.log",
+        out("logs/simulate_reads/{sample}.log"),
     benchmark:
-        "results/benchmarks/simulate_reads/{sample}.tsv"
+        out("benchmarks/simulate_reads/{sample}.tsv")
     conda:
         ENV_PYTHON
     threads: 1

@@ -4,13 +4,13 @@
 rule normalise_expression:
     """Add VST and log2-CPM layers to the cohort AnnData."""
     input:
-        h5ad="results/cohort/cohort.h5ad",
+        h5ad=out("cohort/cohort.h5ad"),
     output:
-        h5ad="results/expression/expression.h5ad",
+        h5ad=out("expression/expression.h5ad"),
     log:
-        "results/logs/normalise_expression.log",
+        out("logs/normalise_expression.log"),
     benchmark:
-        "results/benchmarks/normalise_expression.tsv"
+        out("benchmarks/normalise_expression.tsv")
     conda:
         ENV_PYTHON
     threads: 2
@@ -24,18 +24,18 @@ rule normalise_expression:
 rule biopsy_concordance:
     """Spread between each patient's baseline biopsies, per gene and per patient."""
     input:
-        h5ad="results/expression/expression.h5ad",
+        h5ad=out("expression/expression.h5ad"),
     output:
         genes=report(
-            "results/expression/biopsy_concordance_genes.tsv",
+            out("expression/biopsy_concordance_genes.tsv"),
             caption="../report/biopsy_concordance.rst",
             category="3. Expression",
         ),
-        patients="results/expression/biopsy_concordance_patients.tsv",
+        patients=out("expression/biopsy_concordance_patients.tsv"),
     log:
-        "results/logs/biopsy_concordance.log",
+        out("logs/biopsy_concordance.log"),
     benchmark:
-        "results/benchmarks/biopsy_concordance.tsv"
+        out("benchmarks/biopsy_concordance.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -44,3 +44,9 @@ rule biopsy_concordance:
         runtime=15,
     script:
         "../scripts/biopsy_concordance.py"
+
+
+TARGETS += [
+    rules.normalise_expression.output.h5ad,
+    rules.biopsy_concordance.output.genes,
+]

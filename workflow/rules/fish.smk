@@ -9,28 +9,28 @@ rule fish_score:
         schema=workflow.source_path("../schemas/fish_cells.schema.yaml"),
     output:
         areas=report(
-            "results/fish/areas.tsv",
+            out("fish/areas.tsv"),
             caption="../report/fish_areas.rst",
             category="2. ERBB2 FISH",
         ),
-        samples="results/fish/samples.tsv",
+        samples=out("fish/samples.tsv"),
         patients=report(
-            "results/fish/patients.tsv",
+            out("fish/patients.tsv"),
             caption="../report/fish_patients.rst",
             category="2. ERBB2 FISH",
         ),
-        pre_post="results/fish/pre_post.tsv",
+        pre_post=out("fish/pre_post.tsv"),
         her2_spectrum=report(
-            "results/fish/her2_spectrum.tsv",
+            out("fish/her2_spectrum.tsv"),
             caption="../report/fish_her2_spectrum.rst",
             category="2. ERBB2 FISH",
         ),
-        ratio_histogram="results/fish/ratio_histogram.tsv",
-        examples="results/fish/example_cells.tsv",
+        ratio_histogram=out("fish/ratio_histogram.tsv"),
+        examples=out("fish/example_cells.tsv"),
     log:
-        "results/logs/fish_score.log",
+        out("logs/fish_score.log"),
     benchmark:
-        "results/benchmarks/fish_score.tsv"
+        out("benchmarks/fish_score.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -47,20 +47,20 @@ rule fish_score:
 rule fish_rna_concordance:
     """ERBB2 mRNA vs FISH per biopsy, and biopsy discordance per patient."""
     input:
-        samples="results/fish/samples.tsv",
-        expression="results/expression/expression.h5ad",
+        samples=out("fish/samples.tsv"),
+        expression=out("expression/expression.h5ad"),
         sheet=sheet_inputs()["samples"],
     output:
-        per_biopsy="results/fish/rna_vs_fish.tsv",
+        per_biopsy=out("fish/rna_vs_fish.tsv"),
         patients=report(
-            "results/fish/biopsy_discordance.tsv",
+            out("fish/biopsy_discordance.tsv"),
             caption="../report/fish_biopsy_discordance.rst",
             category="2. ERBB2 FISH",
         ),
     log:
-        "results/logs/fish_rna_concordance.log",
+        out("logs/fish_rna_concordance.log"),
     benchmark:
-        "results/benchmarks/fish_rna_concordance.tsv"
+        out("benchmarks/fish_rna_concordance.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -76,24 +76,24 @@ rule fish_rna_concordance:
 rule fish_validate_patterns:
     """Demo only: called vs planted FISH spatial patterns and recovery per class."""
     input:
-        areas="results/fish/areas.tsv",
-        samples="results/fish/samples.tsv",
-        truth="results/demo/truth/fish_areas.tsv",
+        areas=out("fish/areas.tsv"),
+        samples=out("fish/samples.tsv"),
+        truth=out("demo/truth/fish_areas.tsv"),
     output:
         confusion=report(
-            "results/fish/pattern_validation.tsv",
+            out("fish/pattern_validation.tsv"),
             caption="../report/fish_pattern_validation.rst",
             category="2. ERBB2 FISH",
         ),
         recovery=report(
-            "results/fish/planted_recovery.tsv",
+            out("fish/planted_recovery.tsv"),
             caption="../report/fish_planted_recovery.rst",
             category="2. ERBB2 FISH",
         ),
     log:
-        "results/logs/fish_validate_patterns.log",
+        out("logs/fish_validate_patterns.log"),
     benchmark:
-        "results/benchmarks/fish_validate_patterns.tsv"
+        out("benchmarks/fish_validate_patterns.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -107,20 +107,20 @@ rule fish_validate_patterns:
 rule plot_fish_ratio_distributions:
     """Figure: per-cell ERBB2/CEP17 ratio distribution of every sample."""
     input:
-        histogram="results/fish/ratio_histogram.tsv",
-        samples="results/fish/samples.tsv",
+        histogram=out("fish/ratio_histogram.tsv"),
+        samples=out("fish/samples.tsv"),
         sheet=sheet_inputs()["samples"],
     output:
         png=report(
-            "results/figures/fish_ratio_distributions.png",
+            out("figures/fish_ratio_distributions.png"),
             caption="../report/fish_ratio_distributions.rst",
             category="2. ERBB2 FISH",
         ),
-        pdf="results/figures/fish_ratio_distributions.pdf",
+        pdf=out("figures/fish_ratio_distributions.pdf"),
     log:
-        "results/logs/plot_fish_ratio_distributions.log",
+        out("logs/plot_fish_ratio_distributions.log"),
     benchmark:
-        "results/benchmarks/plot_fish_ratio_distributions.tsv"
+        out("benchmarks/plot_fish_ratio_distributions.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -138,18 +138,18 @@ rule plot_fish_ratio_distributions:
 rule plot_fish_spatial_patterns:
     """Figure: spatial map of one example area per called FISH pattern."""
     input:
-        examples="results/fish/example_cells.tsv",
+        examples=out("fish/example_cells.tsv"),
     output:
         png=report(
-            "results/figures/fish_spatial_patterns.png",
+            out("figures/fish_spatial_patterns.png"),
             caption="../report/fish_spatial_patterns.rst",
             category="2. ERBB2 FISH",
         ),
-        pdf="results/figures/fish_spatial_patterns.pdf",
+        pdf=out("figures/fish_spatial_patterns.pdf"),
     log:
-        "results/logs/plot_fish_spatial_patterns.log",
+        out("logs/plot_fish_spatial_patterns.log"),
     benchmark:
-        "results/benchmarks/plot_fish_spatial_patterns.tsv"
+        out("benchmarks/plot_fish_spatial_patterns.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -166,18 +166,18 @@ rule plot_fish_spatial_patterns:
 rule plot_fish_het_prevalence:
     """Figure: patient-level HER2 heterogeneity prevalence by definition."""
     input:
-        patients="results/fish/patients.tsv",
+        patients=out("fish/patients.tsv"),
     output:
         png=report(
-            "results/figures/fish_het_prevalence.png",
+            out("figures/fish_het_prevalence.png"),
             caption="../report/fish_het_prevalence.rst",
             category="2. ERBB2 FISH",
         ),
-        pdf="results/figures/fish_het_prevalence.pdf",
+        pdf=out("figures/fish_het_prevalence.pdf"),
     log:
-        "results/logs/plot_fish_het_prevalence.log",
+        out("logs/plot_fish_het_prevalence.log"),
     benchmark:
-        "results/benchmarks/plot_fish_het_prevalence.tsv"
+        out("benchmarks/plot_fish_het_prevalence.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -194,18 +194,18 @@ rule plot_fish_het_prevalence:
 rule plot_fish_pre_post:
     """Figure: FISH pre vs post treatment in patients with residual tumour."""
     input:
-        pre_post="results/fish/pre_post.tsv",
+        pre_post=out("fish/pre_post.tsv"),
     output:
         png=report(
-            "results/figures/fish_pre_post.png",
+            out("figures/fish_pre_post.png"),
             caption="../report/fish_pre_post.rst",
             category="2. ERBB2 FISH",
         ),
-        pdf="results/figures/fish_pre_post.pdf",
+        pdf=out("figures/fish_pre_post.pdf"),
     log:
-        "results/logs/plot_fish_pre_post.log",
+        out("logs/plot_fish_pre_post.log"),
     benchmark:
-        "results/benchmarks/plot_fish_pre_post.tsv"
+        out("benchmarks/plot_fish_pre_post.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -222,18 +222,18 @@ rule plot_fish_pre_post:
 rule plot_fish_rna:
     """Figure: ERBB2 mRNA against the FISH ratio and ASCO/CAP group, per biopsy."""
     input:
-        per_biopsy="results/fish/rna_vs_fish.tsv",
+        per_biopsy=out("fish/rna_vs_fish.tsv"),
     output:
         png=report(
-            "results/figures/fish_rna.png",
+            out("figures/fish_rna.png"),
             caption="../report/fish_rna.rst",
             category="2. ERBB2 FISH",
         ),
-        pdf="results/figures/fish_rna.pdf",
+        pdf=out("figures/fish_rna.pdf"),
     log:
-        "results/logs/plot_fish_rna.log",
+        out("logs/plot_fish_rna.log"),
     benchmark:
-        "results/benchmarks/plot_fish_rna.tsv"
+        out("benchmarks/plot_fish_rna.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -245,3 +245,15 @@ rule plot_fish_rna:
         dpi=figure_dpi("fish_rna"),
     script:
         "../scripts/plot_fish_rna.py"
+
+
+if HAS_FISH:
+    TARGETS += [
+        rules.fish_score.output.areas,
+        rules.fish_score.output.patients,
+        rules.fish_score.output.pre_post,
+    ]
+    for _fig in FISH_FIGURES:
+        TARGETS += getattr(rules, f"plot_fish_{_fig}").output
+    if IS_DEMO and config["fish"]["spatial_pattern"]["enabled"]:
+        TARGETS += [rules.fish_validate_patterns.output.confusion]

@@ -9,13 +9,13 @@ rule import_geo:
         counts=config["geo"].get("counts", "missing"),
         samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
     output:
-        samples="results/geo/samples.tsv",
-        patients="results/geo/patients.tsv",
-        counts="results/geo/counts.tsv",
+        samples=out("geo/samples.tsv"),
+        patients=out("geo/patients.tsv"),
+        counts=out("geo/counts.tsv"),
     log:
-        "results/logs/import_geo.log",
+        out("logs/import_geo.log"),
     benchmark:
-        "results/benchmarks/import_geo.tsv"
+        out("benchmarks/import_geo.tsv")
     conda:
         ENV_PYTHON
     threads: 1

@@ -6,18 +6,18 @@ rule build_patient_table:
     """Patient table, one row per patient and timepoint: sheets, expression, scores, FISH."""
     input:
         unpack(patient_table_inputs),
-        expression="results/expression/expression.h5ad",
-        scores="results/scores/scores.tsv",
+        expression=out("expression/expression.h5ad"),
+        scores=out("scores/scores.tsv"),
     output:
         table=report(
-            "results/outcome/patients.tsv",
+            out("outcome/patients.tsv"),
             caption="../report/outcome_patients.rst",
             category="7. Response and outcome",
         ),
     log:
-        "results/logs/build_patient_table.log",
+        out("logs/build_patient_table.log"),
     benchmark:
-        "results/benchmarks/build_patient_table.tsv"
+        out("benchmarks/build_patient_table.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -34,18 +34,18 @@ rule build_patient_table:
 rule association_tests:
     """Patient-level association tests of pCR, HET and pre-post changes."""
     input:
-        table="results/outcome/patients.tsv",
+        table=out("outcome/patients.tsv"),
         patients=sheet_inputs()["patients"],
     output:
         table=report(
-            "results/outcome/associations.tsv",
+            out("outcome/associations.tsv"),
             caption="../report/outcome_associations.rst",
             category="7. Response and outcome",
         ),
     log:
-        "results/logs/association_tests.log",
+        out("logs/association_tests.log"),
     benchmark:
-        "results/benchmarks/association_tests.tsv"
+        out("benchmarks/association_tests.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -61,18 +61,18 @@ rule association_tests:
 rule logistic_models:
     """Logistic models for pCR, Firth-penalised under separation."""
     input:
-        table="results/outcome/patients.tsv",
+        table=out("outcome/patients.tsv"),
     output:
         terms=report(
-            "results/outcome/logistic_terms.tsv",
+            out("outcome/logistic_terms.tsv"),
             caption="../report/outcome_logistic.rst",
             category="7. Response and outcome",
         ),
-        models="results/outcome/logistic_models.tsv",
+        models=out("outcome/logistic_models.tsv"),
     log:
-        "results/logs/logistic_models.log",
+        out("logs/logistic_models.log"),
     benchmark:
-        "results/benchmarks/logistic_models.tsv"
+        out("benchmarks/logistic_models.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -88,25 +88,25 @@ rule logistic_models:
 rule survival_models:
     """Survival: Kaplan-Meier curves, log-rank tests and Cox models."""
     input:
-        table="results/outcome/patients.tsv",
+        table=out("outcome/patients.tsv"),
     output:
-        km_curves="results/outcome/km_curves.tsv",
-        km_at_risk="results/outcome/km_at_risk.tsv",
+        km_curves=out("outcome/km_curves.tsv"),
+        km_at_risk=out("outcome/km_at_risk.tsv"),
         logrank=report(
-            "results/outcome/logrank.tsv",
+            out("outcome/logrank.tsv"),
             caption="../report/outcome_logrank.rst",
             category="7. Response and outcome",
         ),
         cox_terms=report(
-            "results/outcome/cox_terms.tsv",
+            out("outcome/cox_terms.tsv"),
             caption="../report/outcome_cox.rst",
             category="7. Response and outcome",
         ),
-        cox_models="results/outcome/cox_models.tsv",
+        cox_models=out("outcome/cox_models.tsv"),
     log:
-        "results/logs/survival_models.log",
+        out("logs/survival_models.log"),
     benchmark:
-        "results/benchmarks/survival_models.tsv"
+        out("benchmarks/survival_models.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -117,3 +117,12 @@ rule survival_models:
         survival=config["outcome"]["survival"],
     script:
         "../scripts/survival_models.py"
+
+
+TARGETS += [
+    rules.build_patient_table.output.table,
+    rules.association_tests.output.table,
+    rules.logistic_models.output.terms,
+]
+if config["outcome"]["survival"]["enabled"]:
+    TARGETS += [rules.survival_models.output.cox_terms]

@@ -6,20 +6,20 @@ rule paper_findings:
     """Findings table: pre-declared checks of the paper's findings 1-5 on this run."""
     input:
         unpack(findings_inputs),
-        associations="results/outcome/associations.tsv",
-        patients="results/outcome/patients.tsv",
-        de_summary="results/de/summary.tsv",
+        associations=out("outcome/associations.tsv"),
+        patients=out("outcome/patients.tsv"),
+        de_summary=out("de/summary.tsv"),
     output:
         table=report(
-            "results/paper/findings.tsv",
+            out("paper/findings.tsv"),
             caption="../report/paper_findings.rst",
             category="8. Paper figures",
         ),
-        treatment_response="results/paper/treatment_response.tsv",
+        treatment_response=out("paper/treatment_response.tsv"),
     log:
-        "results/logs/paper_findings.log",
+        out("logs/paper_findings.log"),
     benchmark:
-        "results/benchmarks/paper_findings.tsv"
+        out("benchmarks/paper_findings.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -35,21 +35,21 @@ rule paper_findings:
 rule fig1:
     """Paper figure 1: cohort and sample flow, PCA of all sequenced samples."""
     input:
-        summary="results/cohort/summary.tsv",
-        qc="results/qc/samples.tsv",
-        variance="results/qc/pca_variance.tsv",
-        obs="results/cohort/sample_metadata.tsv",
+        summary=out("cohort/summary.tsv"),
+        qc=out("qc/samples.tsv"),
+        variance=out("qc/pca_variance.tsv"),
+        obs=out("cohort/sample_metadata.tsv"),
     output:
         png=report(
-            "results/figures/paper/fig1_cohort.png",
+            out("figures/paper/fig1_cohort.png"),
             caption="../report/fig1.rst",
             category="8. Paper figures",
         ),
-        pdf="results/figures/paper/fig1_cohort.pdf",
+        pdf=out("figures/paper/fig1_cohort.pdf"),
     log:
-        "results/logs/fig1.log",
+        out("logs/fig1.log"),
     benchmark:
-        "results/benchmarks/fig1.tsv"
+        out("benchmarks/fig1.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -67,20 +67,20 @@ rule fig1:
 use rule fig1 as fig2 with:
     """Paper figure 2, finding 1: baseline ERBB2 mRNA and ERBB signalling by group."""
     input:
-        patients="results/outcome/patients.tsv",
-        associations="results/outcome/associations.tsv",
-        findings="results/paper/findings.tsv",
+        patients=out("outcome/patients.tsv"),
+        associations=out("outcome/associations.tsv"),
+        findings=out("paper/findings.tsv"),
     output:
         png=report(
-            "results/figures/paper/fig2_erbb2_by_group.png",
+            out("figures/paper/fig2_erbb2_by_group.png"),
             caption="../report/fig2.rst",
             category="8. Paper figures",
         ),
-        pdf="results/figures/paper/fig2_erbb2_by_group.pdf",
+        pdf=out("figures/paper/fig2_erbb2_by_group.pdf"),
     log:
-        "results/logs/fig2.log",
+        out("logs/fig2.log"),
     benchmark:
-        "results/benchmarks/fig2.tsv"
+        out("benchmarks/fig2.tsv")
     params:
         dpi=figure_dpi("fig2_erbb2_by_group"),
         data_source=data_source(),
@@ -90,20 +90,20 @@ use rule fig1 as fig2 with:
 use rule fig1 as fig3 with:
     """Paper figure 3, finding 2: pCR by HET, basal-like score, ERBB2 vs ERBB signalling."""
     input:
-        patients="results/outcome/patients.tsv",
-        associations="results/outcome/associations.tsv",
-        findings="results/paper/findings.tsv",
+        patients=out("outcome/patients.tsv"),
+        associations=out("outcome/associations.tsv"),
+        findings=out("paper/findings.tsv"),
     output:
         png=report(
-            "results/figures/paper/fig3_het.png",
+            out("figures/paper/fig3_het.png"),
             caption="../report/fig3.rst",
             category="8. Paper figures",
         ),
-        pdf="results/figures/paper/fig3_het.pdf",
+        pdf=out("figures/paper/fig3_het.pdf"),
     log:
-        "results/logs/fig3.log",
+        out("logs/fig3.log"),
     benchmark:
-        "results/benchmarks/fig3.tsv"
+        out("benchmarks/fig3.tsv")
     params:
         dpi=figure_dpi("fig3_het"),
         data_source=data_source(),
@@ -113,22 +113,22 @@ use rule fig1 as fig3 with:
 use rule fig1 as fig4 with:
     """Paper figure 4, findings 3 and 4: residual vs baseline tumours, HET vs non-HET."""
     input:
-        unpack(fig4_inputs),
-        patients="results/outcome/patients.tsv",
-        associations="results/outcome/associations.tsv",
-        findings="results/paper/findings.tsv",
-        treatment_response="results/paper/treatment_response.tsv",
+        unpack(subtype_transitions),
+        patients=out("outcome/patients.tsv"),
+        associations=out("outcome/associations.tsv"),
+        findings=out("paper/findings.tsv"),
+        treatment_response=out("paper/treatment_response.tsv"),
     output:
         png=report(
-            "results/figures/paper/fig4_pre_post.png",
+            out("figures/paper/fig4_pre_post.png"),
             caption="../report/fig4.rst",
             category="8. Paper figures",
         ),
-        pdf="results/figures/paper/fig4_pre_post.pdf",
+        pdf=out("figures/paper/fig4_pre_post.pdf"),
     log:
-        "results/logs/fig4.log",
+        out("logs/fig4.log"),
     benchmark:
-        "results/benchmarks/fig4.tsv"
+        out("benchmarks/fig4.tsv")
     params:
         dpi=figure_dpi("fig4_pre_post"),
         data_source=data_source(),
@@ -138,20 +138,20 @@ use rule fig1 as fig4 with:
 use rule fig1 as fig5 with:
     """Paper figure 5, finding 5: immune scores by pCR and HET group."""
     input:
-        patients="results/outcome/patients.tsv",
-        associations="results/outcome/associations.tsv",
-        findings="results/paper/findings.tsv",
+        patients=out("outcome/patients.tsv"),
+        associations=out("outcome/associations.tsv"),
+        findings=out("paper/findings.tsv"),
     output:
         png=report(
-            "results/figures/paper/fig5_immune.png",
+            out("figures/paper/fig5_immune.png"),
             caption="../report/fig5.rst",
             category="8. Paper figures",
         ),
-        pdf="results/figures/paper/fig5_immune.pdf",
+        pdf=out("figures/paper/fig5_immune.pdf"),
     log:
-        "results/logs/fig5.log",
+        out("logs/fig5.log"),
     benchmark:
-        "results/benchmarks/fig5.tsv"
+        out("benchmarks/fig5.tsv")
     params:
         dpi=figure_dpi("fig5_immune"),
         data_source=data_source(),
@@ -162,18 +162,18 @@ use rule fig1 as fig6 with:
     """Paper figure 6: forest plots of logistic ORs and Cox HRs, Kaplan-Meier by HET and pCR."""
     input:
         unpack(survival_inputs),
-        logistic_terms="results/outcome/logistic_terms.tsv",
+        logistic_terms=out("outcome/logistic_terms.tsv"),
     output:
         png=report(
-            "results/figures/paper/fig6_outcome.png",
+            out("figures/paper/fig6_outcome.png"),
             caption="../report/fig6.rst",
             category="8. Paper figures",
         ),
-        pdf="results/figures/paper/fig6_outcome.pdf",
+        pdf=out("figures/paper/fig6_outcome.pdf"),
     log:
-        "results/logs/fig6.log",
+        out("logs/fig6.log"),
     benchmark:
-        "results/benchmarks/fig6.tsv"
+        out("benchmarks/fig6.tsv")
     params:
         dpi=figure_dpi("fig6_outcome"),
         data_source=data_source(),
@@ -185,3 +185,6 @@ rule paper:
     default_target: False
     input:
         paper_targets(),
+
+
+TARGETS += paper_targets()

@@ -7,19 +7,19 @@ rule power_simulation:
     """SIMULATED power study: Monte-Carlo power of the tests over a design grid."""
     output:
         table=report(
-            "results/power/power.tsv",
+            out("power/power.tsv"),
             caption="../report/power_table.rst",
             category="9. Power and design",
         ),
         theory=report(
-            "results/power/theory.tsv",
+            out("power/theory.tsv"),
             caption="../report/power_theory.rst",
             category="9. Power and design",
         ),
     log:
-        "results/logs/power_simulation.log",
+        out("logs/power_simulation.log"),
     benchmark:
-        "results/benchmarks/power_simulation.tsv"
+        out("benchmarks/power_simulation.tsv")
     conda:
         ENV_PYTHON
     threads: 2
@@ -35,18 +35,18 @@ rule power_simulation:
 rule plot_power:
     """Figure: power curves per test, one line per HET prevalence."""
     input:
-        table="results/power/power.tsv",
+        table=out("power/power.tsv"),
     output:
         png=report(
-            "results/figures/power/power_curves.png",
+            out("figures/power/power_curves.png"),
             caption="../report/power_curves.rst",
             category="9. Power and design",
         ),
-        pdf="results/figures/power/power_curves.pdf",
+        pdf=out("figures/power/power_curves.pdf"),
     log:
-        "results/logs/plot_power.log",
+        out("logs/plot_power.log"),
     benchmark:
-        "results/benchmarks/plot_power.tsv"
+        out("benchmarks/plot_power.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -63,7 +63,7 @@ rule power:
     """Target: the power and design calculator's tables and figure; needs no data."""
     default_target: False
     input:
-        "results/power/power.tsv",
-        "results/power/theory.tsv",
-        "results/figures/power/power_curves.png",
-        "results/figures/power/power_curves.pdf",
+        out("power/power.tsv"),
+        out("power/theory.tsv"),
+        out("figures/power/power_curves.png"),
+        out("figures/power/power_curves.pdf"),

@@ -10,15 +10,15 @@ rule qc_samples:
         samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
     output:
         table=report(
-            "results/qc/samples.tsv",
+            out("qc/samples.tsv"),
             caption="../report/qc_samples.rst",
             category="1. Cohort",
         ),
-        variance="results/qc/pca_variance.tsv",
+        variance=out("qc/pca_variance.tsv"),
     log:
-        "results/logs/qc_samples.log",
+        out("logs/qc_samples.log"),
     benchmark:
-        "results/benchmarks/qc_samples.tsv"
+        out("benchmarks/qc_samples.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -36,19 +36,19 @@ rule plot_qc:
     input:
         unpack(sheet_inputs),
         samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
-        table="results/qc/samples.tsv",
-        variance="results/qc/pca_variance.tsv",
+        table=out("qc/samples.tsv"),
+        variance=out("qc/pca_variance.tsv"),
     output:
         png=report(
-            "results/figures/qc.png",
+            out("figures/qc.png"),
             caption="../report/qc_figure.rst",
             category="1. Cohort",
         ),
-        pdf="results/figures/qc.pdf",
+        pdf=out("figures/qc.pdf"),
     log:
-        "results/logs/plot_qc.log",
+        out("logs/plot_qc.log"),
     benchmark:
-        "results/benchmarks/plot_qc.tsv"
+        out("benchmarks/plot_qc.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -67,20 +67,20 @@ rule multiqc:
     """MultiQC report: salmon's output, if any, plus the workflow's QC table and PCA."""
     input:
         unpack(multiqc_salmon_inputs),
-        table="results/qc/samples.tsv",
-        variance="results/qc/pca_variance.tsv",
+        table=out("qc/samples.tsv"),
+        variance=out("qc/pca_variance.tsv"),
     output:
         html=report(
-            "results/qc/multiqc_report.html",
+            out("qc/multiqc_report.html"),
             caption="../report/multiqc.rst",
             category="1. Cohort",
         ),
-        data=directory("results/qc/multiqc_report_data"),
-        custom=directory("results/qc/multiqc_custom"),
+        data=directory(out("qc/multiqc_report_data")),
+        custom=directory(out("qc/multiqc_custom")),
     log:
-        "results/logs/multiqc.log",
+        out("logs/multiqc.log"),
     benchmark:
-        "results/benchmarks/multiqc.tsv"
+        out("benchmarks/multiqc.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -89,7 +89,7 @@ rule multiqc:
         runtime=30,
     params:
         title=config["report"]["title"],
-        salmon_dir="results/quant/salmon",
+        salmon_dir=out("quant/salmon"),
     script:
         "../scripts/multiqc_report.py"
 
@@ -98,14 +98,14 @@ rule software_versions:
     """Versions of the installed Python packages and of python and salmon, if used."""
     output:
         table=report(
-            "results/software_versions.tsv",
+            out("software_versions.tsv"),
             caption="../report/software_versions.rst",
             category="9. Software",
         ),
     log:
-        "results/logs/software_versions.log",
+        out("logs/software_versions.log"),
     benchmark:
-        "results/benchmarks/software_versions.tsv"
+        out("benchmarks/software_versions.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -116,3 +116,11 @@ rule software_versions:
         salmon=COUNTS_FROM == "salmon",
     script:
         "../scripts/software_versions.py"
+
+
+TARGETS += [
+    rules.multiqc.output.html,
+    rules.software_versions.output.table,
+    rules.qc_samples.output.table,
+    rules.plot_qc.output.png,
+]

@@ -8,11 +8,11 @@ rule salmon_index:
     input:
         unpack(index_inputs),
     output:
-        index=directory("results/quant/salmon_index"),
+        index=directory(out("quant/salmon_index")),
     log:
-        "results/logs/salmon_index.log",
+        out("logs/salmon_index.log"),
     benchmark:
-        "results/benchmarks/salmon_index.tsv"
+        out("benchmarks/salmon_index.tsv")
     conda:
         "../../envs/salmon.yaml"
     threads: 4
@@ -33,15 +33,15 @@ rule salmon_quant:
     """Check one sample's FASTQ files and quantify them with salmon, selective alignment."""
     input:
         unpack(fastq_inputs),
-        index="results/quant/salmon_index",
+        index=out("quant/salmon_index"),
     output:
-        quant="results/quant/salmon/{sample}/quant.sf",
-        meta="results/quant/salmon/{sample}/aux_info/meta_info.json",
-        lib="results/quant/salmon/{sample}/lib_format_counts.json",
+        quant=out("quant/salmon/{sample}/quant.sf"),
+        meta=out("quant/salmon/{sample}/aux_info/meta_info.json"),
+        lib=out("quant/salmon/{sample}/lib_format_counts.json"),
     log:
-        "results/logs/salmon_quant/{sample}.log",
+        out("logs/salmon_quant/{sample}.log"),
     benchmark:
-        "results/benchmarks/salmon_quant/{sample}.tsv"
+        out("benchmarks/salmon_quant/{sample}.tsv")
     conda:
         "../../envs/salmon.yaml"
     threads: 4
@@ -67,11 +67,11 @@ rule build_tx2gene:
     input:
         unpack(annotation_input),
     output:
-        tx2gene="results/quant/tx2gene.tsv",
+        tx2gene=out("quant/tx2gene.tsv"),
     log:
-        "results/logs/build_tx2gene.log",
+        out("logs/build_tx2gene.log"),
     benchmark:
-        "results/benchmarks/build_tx2gene.tsv"
+        out("benchmarks/build_tx2gene.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -85,27 +85,27 @@ rule build_tx2gene:
 rule tximport_counts:
     """Gene-level counts and TPM from salmon with pytximport, and salmon's statistics."""
     input:
-        quant=expand("results/quant/salmon/{sample}/quant.sf", sample=SAMPLE_IDS),
+        quant=expand(out("quant/salmon/{sample}/quant.sf"), sample=SAMPLE_IDS),
         meta=expand(
-            "results/quant/salmon/{sample}/aux_info/meta_info.json", sample=SAMPLE_IDS
+            out("quant/salmon/{sample}/aux_info/meta_info.json"), sample=SAMPLE_IDS
         ),
         lib=expand(
-            "results/quant/salmon/{sample}/lib_format_counts.json", sample=SAMPLE_IDS
+            out("quant/salmon/{sample}/lib_format_counts.json"), sample=SAMPLE_IDS
         ),
-        tx2gene="results/quant/tx2gene.tsv",
+        tx2gene=out("quant/tx2gene.tsv"),
     output:
-        counts="results/quant/counts.tsv",
-        estimated="results/quant/estimated_counts.tsv",
-        tpm="results/quant/tpm.tsv",
+        counts=out("quant/counts.tsv"),
+        estimated=out("quant/estimated_counts.tsv"),
+        tpm=out("quant/tpm.tsv"),
         stats=report(
-            "results/quant/salmon_stats.tsv",
+            out("quant/salmon_stats.tsv"),
             caption="../report/salmon_stats.rst",
             category="1. Cohort",
         ),
     log:
-        "results/logs/tximport_counts.log",
+        out("logs/tximport_counts.log"),
     benchmark:
-        "results/benchmarks/tximport_counts.tsv"
+        out("benchmarks/tximport_counts.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -122,18 +122,18 @@ rule tximport_counts:
 rule quant_truth_comparison:
     """Demo only: compare salmon's gene estimates with the SIMULATED true counts."""
     input:
-        estimated="results/quant/estimated_counts.tsv",
-        truth="results/demo/counts.tsv",
+        estimated=out("quant/estimated_counts.tsv"),
+        truth=out("demo/counts.tsv"),
     output:
         table=report(
-            "results/quant/truth_comparison.tsv",
+            out("quant/truth_comparison.tsv"),
             caption="../report/truth_comparison.rst",
             category="1. Cohort",
         ),
     log:
-        "results/logs/quant_truth_comparison.log",
+        out("logs/quant_truth_comparison.log"),
     benchmark:
-        "results/benchmarks/quant_truth_comparison.tsv"
+        out("benchmarks/quant_truth_comparison.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -150,11 +150,11 @@ rule import_counts:
         unpack(user_counts_inputs),
         samples_schema=workflow.source_path("../schemas/samples.schema.yaml"),
     output:
-        counts="results/counts/counts.tsv",
+        counts=out("counts/counts.tsv"),
     log:
-        "results/logs/import_counts.log",
+        out("logs/import_counts.log"),
     benchmark:
-        "results/benchmarks/import_counts.tsv"
+        out("benchmarks/import_counts.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -163,3 +163,7 @@ rule import_counts:
         runtime=15,
     script:
         "../scripts/import_counts.py"
+
+
+if IS_DEMO and COUNTS_FROM == "salmon":
+    TARGETS += [rules.quant_truth_comparison.output.table]

@@ -4,19 +4,19 @@
 rule score_gene_sets:
     """Gene-set scores of every sample by the configured methods, ssGSEA by default."""
     input:
-        h5ad="results/expression/expression.h5ad",
+        h5ad=out("expression/expression.h5ad"),
         gene_sets=[resource_path(g) for g in config["scores"]["gene_sets"]],
     output:
         scores=report(
-            "results/scores/scores.tsv",
+            out("scores/scores.tsv"),
             caption="../report/scores.rst",
             category="5. Pathway scores",
         ),
-        sets="results/scores/gene_sets.tsv",
+        sets=out("scores/gene_sets.tsv"),
     log:
-        "results/logs/score_gene_sets.log",
+        out("logs/score_gene_sets.log"),
     benchmark:
-        "results/benchmarks/score_gene_sets.tsv"
+        out("benchmarks/score_gene_sets.tsv")
     conda:
         ENV_PYTHON
     threads: 2
@@ -32,18 +32,18 @@ rule score_gene_sets:
 rule compare_scores:
     """Compare gene-set scores between patient groups and pre vs post treatment."""
     input:
-        scores="results/scores/scores.tsv",
-        obs="results/cohort/sample_metadata.tsv",
+        scores=out("scores/scores.tsv"),
+        obs=out("cohort/sample_metadata.tsv"),
     output:
         table=report(
-            "results/scores/comparisons.tsv",
+            out("scores/comparisons.tsv"),
             caption="../report/score_comparisons.rst",
             category="5. Pathway scores",
         ),
     log:
-        "results/logs/compare_scores.log",
+        out("logs/compare_scores.log"),
     benchmark:
-        "results/benchmarks/compare_scores.tsv"
+        out("benchmarks/compare_scores.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -57,26 +57,26 @@ rule compare_scores:
 rule plot_scores:
     """Score figures: baseline patient groups and pre vs post treatment."""
     input:
-        scores="results/scores/scores.tsv",
-        comparisons="results/scores/comparisons.tsv",
-        obs="results/cohort/sample_metadata.tsv",
+        scores=out("scores/scores.tsv"),
+        comparisons=out("scores/comparisons.tsv"),
+        obs=out("cohort/sample_metadata.tsv"),
     output:
         groups_png=report(
-            "results/figures/scores_groups.png",
+            out("figures/scores_groups.png"),
             caption="../report/scores_groups.rst",
             category="5. Pathway scores",
         ),
-        groups_pdf="results/figures/scores_groups.pdf",
+        groups_pdf=out("figures/scores_groups.pdf"),
         pre_post_png=report(
-            "results/figures/scores_pre_post.png",
+            out("figures/scores_pre_post.png"),
             caption="../report/scores_pre_post.rst",
             category="5. Pathway scores",
         ),
-        pre_post_pdf="results/figures/scores_pre_post.pdf",
+        pre_post_pdf=out("figures/scores_pre_post.pdf"),
     log:
-        "results/logs/plot_scores.log",
+        out("logs/plot_scores.log"),
     benchmark:
-        "results/benchmarks/plot_scores.tsv"
+        out("benchmarks/plot_scores.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -88,3 +88,10 @@ rule plot_scores:
         data_source=data_source(),
     script:
         "../scripts/plot_scores.py"
+
+
+TARGETS += [
+    rules.score_gene_sets.output.scores,
+    rules.compare_scores.output.table,
+    *rules.plot_scores.output,
+]

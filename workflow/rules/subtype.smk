@@ -4,11 +4,11 @@
 rule download_centroids:
     """Download the configured subtype centroid file and check its sha256."""
     output:
-        csv="results/resources/centroids.csv",
+        csv=out("resources/centroids.csv"),
     log:
-        "results/logs/download_centroids.log",
+        out("logs/download_centroids.log"),
     benchmark:
-        "results/benchmarks/download_centroids.tsv"
+        out("benchmarks/download_centroids.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -16,7 +16,7 @@ rule download_centroids:
         mem_mb=500,
         runtime=10,
     params:
-        url=subtype_url(),
+        url=preflight.centroid_url(config),
         sha256=config["subtype"]["sha256"],
     script:
         "../scripts/download_centroids.py"
@@ -26,21 +26,21 @@ rule subtype_samples:
     """PAM50-like subtype of every sample and patient, and pre-post transitions."""
     input:
         unpack(centroid_inputs),
-        h5ad="results/expression/expression.h5ad",
+        h5ad=out("expression/expression.h5ad"),
     output:
         samples=report(
-            "results/subtypes/samples.tsv",
+            out("subtypes/samples.tsv"),
             caption="../report/subtypes.rst",
             category="6. Subtypes",
         ),
-        patients="results/subtypes/patients.tsv",
-        transitions="results/subtypes/transitions.tsv",
-        method="results/subtypes/method.tsv",
-        centres="results/subtypes/centres.tsv",
+        patients=out("subtypes/patients.tsv"),
+        transitions=out("subtypes/transitions.tsv"),
+        method=out("subtypes/method.tsv"),
+        centres=out("subtypes/centres.tsv"),
     log:
-        "results/logs/subtype_samples.log",
+        out("logs/subtype_samples.log"),
     benchmark:
-        "results/benchmarks/subtype_samples.tsv"
+        out("benchmarks/subtype_samples.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -56,19 +56,19 @@ rule subtype_samples:
 rule plot_subtype_transitions:
     """Figure: pre-post subtype transitions by patient group."""
     input:
-        transitions="results/subtypes/transitions.tsv",
-        method="results/subtypes/method.tsv",
+        transitions=out("subtypes/transitions.tsv"),
+        method=out("subtypes/method.tsv"),
     output:
         png=report(
-            "results/figures/subtype_transitions.png",
+            out("figures/subtype_transitions.png"),
             caption="../report/subtype_transitions.rst",
             category="6. Subtypes",
         ),
-        pdf="results/figures/subtype_transitions.pdf",
+        pdf=out("figures/subtype_transitions.pdf"),
     log:
-        "results/logs/plot_subtype_transitions.log",
+        out("logs/plot_subtype_transitions.log"),
     benchmark:
-        "results/benchmarks/plot_subtype_transitions.tsv"
+        out("benchmarks/plot_subtype_transitions.tsv")
     conda:
         ENV_PYTHON
     threads: 1
@@ -80,3 +80,10 @@ rule plot_subtype_transitions:
         data_source=data_source(),
     script:
         "../scripts/plot_subtype_transitions.py"
+
+
+if config["subtype"]["enabled"]:
+    TARGETS += [
+        rules.subtype_samples.output.samples,
+        *rules.plot_subtype_transitions.output,
+    ]

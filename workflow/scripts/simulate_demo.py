@@ -17,6 +17,7 @@ cohort = simulate_cohort(
     read_pairs=d["reads"]["read_pairs"],
     paired=d["reads"]["paired"],
     effect_scale=d["effect_scale"],
+    fastq_dir=snakemake.params.fastq_dir,
 )
 written = write_demo(cohort, Path(snakemake.output.samples).parent)
 expected = {Path(p) for p in snakemake.output}
