@@ -185,7 +185,7 @@ def test_settings_repeat_the_workflow_defaults() -> None:
 
 
 def test_calibration_figure_draws_rates_and_qq(reduced) -> None:  # type: ignore[no-untyped-def]
-    from her2het.plots_calibration import calibration_figure
+    from her2het.plots import calibration_figure
 
     fig = calibration_figure(reduced["calibration"], reduced["model_pvalues"])
     rates, qq = fig.axes

@@ -178,3 +178,18 @@ def test_output_doc_covers_every_column_of_the_small_demo(small_run: Path) -> No
     assert len(list(results.rglob("*.tsv"))) > 40
     missing = undocumented(results, OUTPUT_MD.read_text(encoding="utf-8"))
     assert not missing, f"columns missing from docs/output.md: {missing}"
+
+
+def test_readme_layout_lists_only_paths_that_exist() -> None:
+    """The README's layout tree names real files and directories; a renamed or removed module
+    left in the tree fails here."""
+    text = (REPO / "README.md").read_text()
+    section = text.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    tree = section.split("```text", 1)[1].split("```", 1)[0]
+    paths = [line.split()[0] for line in tree.splitlines() if line.strip()]
+    assert len(paths) >= 20, paths
+    missing = [p for p in paths if not (REPO / p).exists()]
+    assert not missing, f"README layout names paths that do not exist: {missing}"
+    # every stage module of the package that a reader looks for is listed
+    for module in ("preflight.py", "sheets.py", "de.py", "fish.py", "subtype.py", "plots/"):
+        assert f"src/her2het/{module}" in paths, module

@@ -272,7 +272,7 @@ def test_within_patient_contrast_fails_before_any_job(tmp_path: Path) -> None:
 
 def test_forest_and_km_labels_a_reader_can_read() -> None:
     """Design columns as words; a censor tick per censored time; panel letters A-D in fig6."""
-    from her2het.plots_paper import fig6_outcome, term_label
+    from her2het.plots import fig6_outcome, term_label
 
     assert term_label("HR[T.pos]") == "HR pos"
     assert term_label("C(HR, Treatment('pos'))[T.neg]") == "HR neg vs pos"

@@ -157,7 +157,7 @@ def test_fast_de_close_to_workflow_de() -> None:
 
 
 def test_power_figure_marks_the_trial() -> None:
-    from her2het.plots_power import power_figure
+    from her2het.plots import power_figure
 
     designs = pw.design_grid({"n_patients": [30, 50], "het_prevalence": [0.0, 0.2]})
     t = pw.power_table([*designs, pw.trial_design()], replicates=3, de=False,

@@ -10,7 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from her2het import qc as Q
-from her2het.plots_qc import plot_qc
+from her2het.plots import plot_qc
 
 N_SAMPLES, N_GENES, OUTLIER = 40, 600, "S05"
 
@@ -312,7 +312,7 @@ def test_plot_qc_without_mapping_rate(
     # bars coloured by timepoint (pre and post colours both used)
     from matplotlib.colors import to_hex
 
-    from her2het.plots_qc import TIMEPOINT_COLOURS
+    from her2het.plots import TIMEPOINT_COLOURS
 
     used = {to_hex(p.get_facecolor()) for p in ax_lib.patches}
     assert used == set(TIMEPOINT_COLOURS.values())

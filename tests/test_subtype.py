@@ -130,7 +130,7 @@ def test_download_checks_sha256_and_leaves_nothing_on_mismatch(tmp_path: Path) -
 
 
 def test_transition_figure_has_one_row_per_subtype() -> None:
-    from her2het.plots_expression import plot_subtype_transitions
+    from her2het.plots import plot_subtype_transitions
 
     t = pd.DataFrame(
         {"group": ["nonHET/no-pCR"] * 2, "subtype_pre": ["Her2", "LumA"], "subtype_post": ["LumA", "LumA"], "n": [3, 2]}

@@ -48,7 +48,7 @@ Result table (``calibration.tsv``, :data:`CALIBRATION_COLUMNS`), one row per tes
 
 Companion tables: ``de_cohorts.tsv`` (one row per null cohort and contrast) and
 ``model_pvalues.tsv`` (one row per replicate and test), from which the rates are recomputable;
-the command line also draws ``calibration.png`` (:mod:`her2het.plots_calibration`).
+the command line also draws ``calibration.png`` (:mod:`her2het.plots`).
 
 Run ``python -m her2het.calibration --help``; ``make validate`` runs the full size.
 """
@@ -643,8 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     paths = write_tables(tables, a.out)
     if not a.no_figure:
-        from her2het.plots import save_figure
-        from her2het.plots_calibration import calibration_figure
+        from her2het.plots import calibration_figure, save_figure
 
         paths["figure"] = Path(a.out) / "calibration.png"
         save_figure(

@@ -2,8 +2,7 @@
 
 import sys
 
-from her2het.plots import save_figure
-from her2het.plots_paper import paper_figure
+from her2het.plots import paper_figure, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 fig = paper_figure(

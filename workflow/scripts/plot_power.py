@@ -4,8 +4,7 @@ import sys
 
 import pandas as pd
 
-from her2het.plots import save_figure
-from her2het.plots_power import power_figure
+from her2het.plots import power_figure, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 table = pd.read_csv(snakemake.input.table, sep="\t", keep_default_na=True)

@@ -4,8 +4,7 @@ import sys
 
 import pandas as pd
 
-from her2het.plots import save_figure
-from her2het.plots_qc import plot_qc
+from her2het.plots import plot_qc, save_figure
 from her2het.sheets import load_samples
 
 sys.stderr = open(snakemake.log[0], "w")

@@ -4,8 +4,7 @@ import sys
 
 import pandas as pd
 
-from her2het.plots import save_figure
-from her2het.plots_expression import plot_score_groups, plot_scores_pre_post
+from her2het.plots import plot_score_groups, plot_scores_pre_post, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out, p = snakemake.input, snakemake.output, snakemake.params

@@ -4,8 +4,7 @@ import sys
 
 import pandas as pd
 
-from her2het.plots import save_figure
-from her2het.plots_expression import plot_subtype_transitions
+from her2het.plots import plot_subtype_transitions, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from her2het.cohort import ordered_groups
-from her2het.plots import COLUMN_WIDTH_IN, GROUP_COLOURS, data_note, plt
+from her2het.plots._style import COLUMN_WIDTH_IN, GROUP_COLOURS, data_note, subplots
 from her2het.scores import patient_scores
 
 
@@ -21,9 +22,9 @@ def plot_volcano(
     alpha: float = 0.05,
     data_source: str,
     n_labels: int = 10,
-) -> plt.Figure:
+) -> Figure:
     """log2 fold change vs -log10 p; genes with padj < alpha coloured, the top ones named."""
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 3.0), layout="constrained")
+    fig, ax = subplots(figsize=(COLUMN_WIDTH_IN, 3.0), layout="constrained")
     title = f"{summary['contrast']}\n{summary['target']} vs {summary['reference']} ({summary['variable']})"
     ax.set_title(title, fontsize=7)
     t = table.dropna(subset=["pvalue", "log2FC"])
@@ -72,10 +73,10 @@ def _score_cols(scores: pd.DataFrame) -> list[str]:
     return [c for c in cols if c.startswith(f"{method}:")]
 
 
-def _grid(n: int) -> tuple[plt.Figure, np.ndarray]:
+def _grid(n: int) -> tuple[Figure, np.ndarray]:
     ncol = 4
     nrow = max(1, int(np.ceil(n / ncol)))
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         nrow,
         ncol,
         figsize=(2 * COLUMN_WIDTH_IN, 1.55 * nrow + 0.4),
@@ -96,7 +97,7 @@ def _padj(comparisons: pd.DataFrame, family: str, score: str) -> str:
 
 def plot_score_groups(
     scores: pd.DataFrame, obs: pd.DataFrame, comparisons: pd.DataFrame, *, data_source: str
-) -> plt.Figure:
+) -> Figure:
     """Baseline score per patient (mean of biopsies) by patient group, one panel per set."""
     cols = _score_cols(scores)
     pts = patient_scores(scores, obs)
@@ -123,7 +124,7 @@ def plot_score_groups(
 
 def plot_scores_pre_post(
     scores: pd.DataFrame, obs: pd.DataFrame, comparisons: pd.DataFrame, *, data_source: str
-) -> plt.Figure:
+) -> Figure:
     """Paired pre -> post score per patient with a residual tumour, HET vs non-HET."""
     cols = _score_cols(scores)
     pts = patient_scores(scores, obs)
@@ -158,11 +159,11 @@ def plot_scores_pre_post(
 
 def plot_subtype_transitions(
     transitions: pd.DataFrame, *, centroids: str, data_source: str
-) -> plt.Figure:
+) -> Figure:
     """Pre x post subtype count matrices, one panel per patient group."""
     order = ["LumA", "LumB", "Her2", "Basal", "Normal"]
     groups = ordered_groups(set(transitions["group"].astype(str))) or ["(no paired patients)"]
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1,
         len(groups),
         figsize=(COLUMN_WIDTH_IN * 0.9 * len(groups), 2.6),

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from her2het.plots import data_note
+from her2het.plots._style import data_note
 
 TEST_TITLES: dict[str, str] = {
     "het_pcr_fisher": "HET vs pCR (Fisher)",

@@ -17,10 +17,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from her2het.cohort import baseline_rows, het_side, ordered_groups
 from her2het.paper import CLAIMS, finding_verdicts
-from her2het.plots import COLUMN_WIDTH_IN, GROUP_COLOURS, data_note, plt
+from her2het.plots._style import COLUMN_WIDTH_IN, GROUP_COLOURS, data_note, subplots
 
 WIDTH = 2 * COLUMN_WIDTH_IN
 TIME_COLOURS = {"pre": "#1b9e77", "post": "#d95f02"}
@@ -51,7 +53,7 @@ def verdict_title(findings: pd.DataFrame | None, finding: int, *, width: int = 1
     return textwrap.fill(head + tail, width)
 
 
-def _missing(ax: plt.Axes, what: str) -> None:
+def _missing(ax: Axes, what: str) -> None:
     ax.text(
         0.5,
         0.5,
@@ -65,7 +67,7 @@ def _missing(ax: plt.Axes, what: str) -> None:
 
 
 def box_by_group(
-    ax: plt.Axes, pre: pd.DataFrame, col: str, *, ylabel: str | None = None, seed: int = 0
+    ax: Axes, pre: pd.DataFrame, col: str, *, ylabel: str | None = None, seed: int = 0
 ) -> None:
     """Box + jittered points of ``col`` per patient group (one point per patient)."""
     if col not in pre or pre[col].isna().all():
@@ -87,7 +89,7 @@ def box_by_group(
     ax.set_ylabel(ylabel or col)
 
 
-def paired_lines(ax: plt.Axes, patients: pd.DataFrame, col: str, *, ylabel: str) -> None:
+def paired_lines(ax: Axes, patients: pd.DataFrame, col: str, *, ylabel: str) -> None:
     """Baseline -> residual per patient with both, non-HET (left) and HET (right)."""
     if col not in patients or patients[col].isna().all():
         _missing(ax, col)
@@ -124,9 +126,9 @@ def paired_lines(ax: plt.Axes, patients: pd.DataFrame, col: str, *, ylabel: str)
 
 def fig1_cohort(
     summary: pd.DataFrame, qc: pd.DataFrame, variance: pd.DataFrame, obs: pd.DataFrame
-) -> plt.Figure:
+) -> Figure:
     """Cohort and sample flow, and PCA of all sequenced samples (outliers marked)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(WIDTH, 2.6), layout="constrained")
+    fig, (ax1, ax2) = subplots(1, 2, figsize=(WIDTH, 2.6), layout="constrained")
     groups = summary[summary["group"] != "all"].reset_index(drop=True)
     y = np.arange(len(groups))
     colours = [GROUP_COLOURS.get(g, "0.5") for g in groups["group"]]
@@ -184,9 +186,9 @@ def fig2_erbb2_by_group(
     *,
     data_source: str,
     findings: pd.DataFrame | None = None,
-) -> plt.Figure:
+) -> Figure:
     """Finding 1: baseline ERBB2 mRNA and ERBB signalling by patient group."""
-    fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 2.4), layout="constrained")
+    fig, axes = subplots(1, 3, figsize=(WIDTH, 2.4), layout="constrained")
     pre = baseline_rows(patients)
     for ax, col, label in zip(
         axes,
@@ -212,9 +214,9 @@ def fig3_het(
     *,
     data_source: str,
     findings: pd.DataFrame | None = None,
-) -> plt.Figure:
+) -> Figure:
     """Finding 2: pCR by HET, basal-like score, ERBB2 vs ERBB signalling, downstream score."""
-    fig, axes = plt.subplots(1, 4, figsize=(WIDTH, 2.5), layout="constrained")
+    fig, axes = subplots(1, 4, figsize=(WIDTH, 2.5), layout="constrained")
     pre = baseline_rows(patients)
     ax = axes[0]
     rate = pre.groupby("HET")["pCR"].agg(["mean", "size"]) if "HET" in pre else pd.DataFrame()
@@ -276,9 +278,9 @@ def fig4_pre_post(
     data_source: str,
     treatment_response: pd.DataFrame | None = None,
     findings: pd.DataFrame | None = None,
-) -> plt.Figure:
+) -> Figure:
     """Findings 3 and 4: residual vs baseline tumours, HET vs non-HET."""
-    fig, axes = plt.subplots(2, 3, figsize=(WIDTH, 4.4), layout="constrained")
+    fig, axes = subplots(2, 3, figsize=(WIDTH, 4.4), layout="constrained")
     panels = (
         ("ERBB2", "ERBB2 mRNA (VST)"),
         ("fish_pct_amplified", "% ERBB2-amplified cells (FISH)"),
@@ -352,13 +354,13 @@ def fig5_immune(
     data_source: str,
     sets: Sequence[str] | None = None,
     findings: pd.DataFrame | None = None,
-) -> plt.Figure:
+) -> Figure:
     """Finding 5: immune scores by patient group (pCR and HET)."""
     pre = baseline_rows(patients)
     cols = list(sets) if sets else [c for c in pre.columns if c.startswith(("IMMUNE_", "IFNG"))]
     ncol = 4
     nrow = max(1, int(np.ceil(len(cols) / ncol)))
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         nrow, ncol, figsize=(WIDTH, 2.0 * nrow + 0.4), layout="constrained", squeeze=False
     )
     for ax in axes.flat[len(cols) :]:
@@ -400,7 +402,7 @@ def term_label(term: str) -> str:
     return " x ".join(parts)
 
 
-def panel_letters(fig: plt.Figure) -> None:
+def panel_letters(fig: Figure) -> None:
     """Panel letters A, B, ... over the figure's visible panels (creation order), at the start
     of each panel's title (in the title itself, so a letter can never overlap a title, a label
     or another panel)."""
@@ -409,7 +411,7 @@ def panel_letters(fig: plt.Figure) -> None:
         title.set_text(f"{'ABCDEFGHIJKLMNOP'[i]}   {title.get_text()}".rstrip())
 
 
-def forest(ax: plt.Axes, terms: pd.DataFrame, *, label: str, estimate: str) -> None:
+def forest(ax: Axes, terms: pd.DataFrame, *, label: str, estimate: str) -> None:
     """Forest plot of ratios (log scale) with 95% CIs; ``terms`` has ``term``, ``model``."""
     t = terms[terms["term"] != "Intercept"].reset_index(drop=True)
     y = np.arange(len(t))[::-1]
@@ -442,7 +444,7 @@ def level_label(by: str, level: object) -> str:
 
 
 def km_panel(
-    ax: plt.Axes,
+    ax: Axes,
     curves: pd.DataFrame,
     at_risk: pd.DataFrame,
     logrank: pd.DataFrame,
@@ -513,9 +515,9 @@ def fig6_outcome(
     logrank: pd.DataFrame | None,
     endpoint: str,
     data_source: str,
-) -> plt.Figure:
+) -> Figure:
     """Outcome models: forest plots (logistic ORs for pCR, Cox HRs) and KM by HET and pCR."""
-    fig, axes = plt.subplots(2, 2, figsize=(WIDTH, 5.0), layout="constrained")
+    fig, axes = subplots(2, 2, figsize=(WIDTH, 5.0), layout="constrained")
     forest(axes[0, 0], logistic_terms, label="odds ratio of pCR", estimate="odds_ratio")
     axes[0, 0].set_title("Logistic models for pCR", fontsize=6)
     if cox_terms is not None and len(cox_terms):
@@ -544,7 +546,7 @@ def _read(path: str | None, **kw: object) -> pd.DataFrame | None:
 
 def paper_figure(
     name: str, paths: dict[str, str], *, data_source: str, endpoint: str = "Event-free survival"
-) -> plt.Figure:
+) -> Figure:
     """Draw figure ``name`` (``fig1`` ... ``fig6``) from the result tables at ``paths``.
 
     Keys of ``paths``: ``summary``, ``qc``, ``variance``, ``obs`` (fig1); ``patients``,

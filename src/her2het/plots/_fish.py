@@ -1,129 +1,16 @@
-"""Figures. Each function takes result tables in and returns a matplotlib Figure (or draws on ``ax``).
-
-Computation lives elsewhere; nothing here changes a table.
-"""
+"""ERBB2 FISH figures: ratio distributions, spatial patterns, HET prevalence by definition,
+pre/post change and ERBB2 mRNA against the FISH ratio."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import matplotlib
+import matplotlib.colors
 import matplotlib.lines
 import matplotlib.patches
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-COLUMN_WIDTH_IN = 3.5  # one journal column
-GROUP_COLOURS = {
-    "nonHET/pCR": "#1b9e77",
-    "nonHET/no-pCR": "#7570b3",
-    "HET/pCR": "#e7298a",
-    "HET/no-pCR": "#d95f02",
-    "pCR": "#1b9e77",
-    "no-pCR": "#7570b3",
-}
-
-plt.rcParams.update(
-    {
-        "font.size": 7,
-        "axes.titlesize": 8,
-        "axes.labelsize": 7,
-        "legend.fontsize": 6,
-        "xtick.labelsize": 6,
-        "ytick.labelsize": 6,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "svg.hashsalt": "her2het",
-        "pdf.fonttype": 42,
-    }
-)
-
-
-def data_note(fig: plt.Figure, data_source: str) -> None:
-    """Footer naming the data source (red when the data are simulated), below the axes."""
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.set(rect=(0, 0.05, 1, 0.95))
-    fig.text(
-        0.01,
-        0.005,
-        data_source,
-        fontsize=5,
-        color="#b00000" if "SIMULATED" in data_source else "0.3",
-        ha="left",
-        va="bottom",
-    )
-
-
-def plot_sample_flow(summary: pd.DataFrame, *, title: str = "Cohort and sample flow") -> plt.Figure:
-    """Patients per group (split by number of baseline biopsies) and samples per timepoint.
-
-    ``summary`` is the table written by :func:`her2het.cohort.summarise_cohort`.
-    """
-    groups = summary[summary["group"] != "all"].reset_index(drop=True)
-    fig, (ax1, ax2) = plt.subplots(
-        1, 2, figsize=(COLUMN_WIDTH_IN * 2, 2.4), constrained_layout=True
-    )
-    y = np.arange(len(groups))
-    two, one = groups["patients_2plus_biopsies"].to_numpy(), groups["patients_1_biopsy"].to_numpy()
-    colours = [GROUP_COLOURS.get(g, "0.5") for g in groups["group"]]
-    ax1.barh(y, two, color=colours, label="2 baseline biopsies")
-    ax1.barh(y, one, left=two, color=colours, alpha=0.45, hatch="///", label="1 baseline biopsy")
-    for yi, (a, b) in enumerate(zip(two, one, strict=True)):
-        ax1.text(a + b, yi, f" {a + b}", va="center", fontsize=6)
-    ax1.set_yticks(y, groups["group"])
-    ax1.invert_yaxis()
-    ax1.set_xlabel("patients")
-    ax1.set_title("Patients by group")
-    ax1.legend(frameon=False, loc="lower right")
-
-    pre, post = groups["pre_samples"].to_numpy(), groups["post_samples"].to_numpy()
-    h = 0.38
-    ax2.barh(y - h / 2, pre, height=h, color=colours, label="pre-treatment (baseline)")
-    ax2.barh(
-        y + h / 2,
-        post,
-        height=h,
-        color=colours,
-        alpha=0.45,
-        hatch="...",
-        label="post-treatment (residual)",
-    )
-    for yi, (a, b) in enumerate(zip(pre, post, strict=True)):
-        ax2.text(a, yi - h / 2, f" {a}", va="center", fontsize=6)
-        ax2.text(b, yi + h / 2, f" {b}", va="center", fontsize=6)
-    ax2.set_yticks(y, [""] * len(y))
-    ax2.invert_yaxis()
-    ax2.set_xlabel("RNA-seq samples")
-    total = summary[summary["group"] == "all"].iloc[0]
-    ax2.set_title(
-        f"Samples: {total['pre_samples']} pre, {total['post_samples']} post "
-        f"({total['patients']} patients)"
-    )
-    ax2.legend(frameon=False, loc="lower right")
-    fig.suptitle(title, fontsize=8)
-    data_note(fig, str(summary["data_source"].iloc[0]))
-    return fig
-
-
-def save_figure(fig: plt.Figure, *paths: str | Path, dpi: int = 200) -> None:
-    """Save a figure to each path (format from the suffix) with reproducible metadata."""
-    for p in paths:
-        meta = (
-            {"Software": None}
-            if str(p).endswith(".png")
-            else {"Creator": None, "Producer": None, "CreationDate": None}
-        )
-        fig.savefig(p, dpi=dpi, metadata=meta)
-    plt.close(fig)
-
-
-# --------------------------------------------------------------------------------------------
-# ERBB2 FISH
-# --------------------------------------------------------------------------------------------
+from her2het.plots._style import COLUMN_WIDTH_IN, data_note, subplots
 
 PATTERN_COLOURS = {"amplified": "#d7301f", "non-amplified": "#9ecae1"}
 HET_COLOURS = {
@@ -141,7 +28,7 @@ def plot_fish_ratio_distributions(
     *,
     data_source: str,
     cell_ratio: float = 2.0,
-) -> plt.Figure:
+) -> Figure:
     """Heatmap of per-cell ERBB2/CEP17 ratio distributions, one row per sample.
 
     Rows are grouped by timepoint (pre, then post) and sorted by % amplified cells; a side strip
@@ -161,7 +48,7 @@ def plot_fish_ratio_distributions(
     edges = np.append(
         mat.columns.to_numpy(float), mat.columns[-1] + (mat.columns[1] - mat.columns[0])
     )
-    fig, (ax_strip, ax) = plt.subplots(
+    fig, (ax_strip, ax) = subplots(
         1, 2, figsize=(COLUMN_WIDTH_IN, 3.6), gridspec_kw={"width_ratios": [1, 14], "wspace": 0.03},
         layout="constrained",
     )  # fmt: skip
@@ -194,10 +81,10 @@ def plot_fish_ratio_distributions(
     return fig
 
 
-def plot_fish_spatial_patterns(examples: pd.DataFrame, *, data_source: str) -> plt.Figure:
+def plot_fish_spatial_patterns(examples: pd.DataFrame, *, data_source: str) -> Figure:
     """Spatial map (x, y) of one example area per called pattern, amplified cells in red."""
     patterns = list(dict.fromkeys(examples["spatial_pattern"]))
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1,
         max(len(patterns), 1),
         figsize=(COLUMN_WIDTH_IN * 2, 2.2),
@@ -228,7 +115,7 @@ def plot_fish_spatial_patterns(examples: pd.DataFrame, *, data_source: str) -> p
     return fig
 
 
-def plot_fish_het_prevalence(patients: pd.DataFrame, *, data_source: str) -> plt.Figure:
+def plot_fish_het_prevalence(patients: pd.DataFrame, *, data_source: str) -> Figure:
     """Share of patients with a HET / non-HET call who are HET, by definition (n/N on the bars).
 
     Patients whose call is ``not evaluable`` or ``undetermined (IHC needed)`` are left out of
@@ -239,7 +126,7 @@ def plot_fish_het_prevalence(patients: pd.DataFrame, *, data_source: str) -> plt
         "het_cap2009": "CAP 2009",
         "het_asco2013": "ASCO/CAP 2013",
     }
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, 2.0), layout="constrained")
+    fig, ax = subplots(figsize=(COLUMN_WIDTH_IN, 2.0), layout="constrained")
     for i, col in enumerate(defs):
         v = patients[col]
         n_eval = int(v.isin(["HET", "non-HET"]).sum())
@@ -264,7 +151,7 @@ def plot_fish_het_prevalence(patients: pd.DataFrame, *, data_source: str) -> plt
     return fig
 
 
-def plot_fish_pre_post(pre_post: pd.DataFrame, *, data_source: str) -> plt.Figure:
+def plot_fish_pre_post(pre_post: pd.DataFrame, *, data_source: str) -> Figure:
     """Paired pre vs post ERBB2/CEP17 ratio and % amplified cells, and HET changes.
 
     A cohort without any evaluable pre/post pair (a table without those columns) gives empty
@@ -272,7 +159,7 @@ def plot_fish_pre_post(pre_post: pd.DataFrame, *, data_source: str) -> plt.Figur
     """
     needed = ["pre_ratio", "post_ratio", "pre_pct_amplified", "post_pct_amplified", "het_change"]
     pre_post = pre_post.reindex(columns=list(dict.fromkeys([*pre_post.columns, *needed])))
-    fig, axes = plt.subplots(1, 3, figsize=(COLUMN_WIDTH_IN * 2, 2.2), layout="constrained")
+    fig, axes = subplots(1, 3, figsize=(COLUMN_WIDTH_IN * 2, 2.2), layout="constrained")
     for ax, metric, label in zip(
         axes[:2],
         ("ratio", "pct_amplified"),
@@ -302,7 +189,7 @@ def plot_fish_pre_post(pre_post: pd.DataFrame, *, data_source: str) -> plt.Figur
 ISH_COLOURS = {"amplified": "#d7301f", "equivocal": "#fdae61", "not amplified": "#4575b4"}
 
 
-def plot_fish_rna(per_biopsy: pd.DataFrame, *, data_source: str) -> plt.Figure:
+def plot_fish_rna(per_biopsy: pd.DataFrame, *, data_source: str) -> Figure:
     """ERBB2 mRNA (VST) against the FISH ratio (left) and the ASCO/CAP group (right).
 
     Input: ``fish/rna_vs_fish.tsv``; biopsies with both an ERBB2 VST and an evaluable FISH
@@ -312,7 +199,7 @@ def plot_fish_rna(per_biopsy: pd.DataFrame, *, data_source: str) -> plt.Figure:
 
     d = per_biopsy[per_biopsy["erbb2_vst"].notna()]
     d = d[d["evaluable"].astype(str).str.lower().isin(["true", "1"])]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(COLUMN_WIDTH_IN * 2, 2.3), layout="constrained")
+    fig, (ax1, ax2) = subplots(1, 2, figsize=(COLUMN_WIDTH_IN * 2, 2.3), layout="constrained")
     colours = [ISH_COLOURS.get(s, "0.6") for s in d["ish_status"]]
     ax1.scatter(d["ratio"], d["erbb2_vst"], s=6, c=colours, lw=0)
     ax1.axvline(2.0, color="0.5", lw=0.6, ls="--")

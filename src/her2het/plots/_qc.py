@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from her2het.plots import data_note
+from her2het.plots._style import data_note
 
 OK_COLOUR = "#4d4d4d"
 OUTLIER_COLOUR = "#d62728"

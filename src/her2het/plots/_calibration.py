@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from her2het.plots import data_note
+from her2het.plots._style import data_note
 
 VERDICT_COLOURS = {
     "calibrated": "#1b9e77",
