@@ -52,7 +52,7 @@ from scipy import stats
 
 from her2het.cohort import GROUP_ORDER, baseline_rows, ordered_groups, patient_groups
 from her2het.fish import FISH_DISCORDANCE, FISH_HET, FISH_NUMERIC, patient_fish_features
-from her2het.scores import compare_groups, compare_pre_post, round_significant
+from her2het.stats import compare_groups, compare_pre_post, round_significant
 
 ASSOCIATION_COLUMNS: tuple[str, ...] = (
     "family", "feature", "test", "group_a", "group_b", "n_a", "n_b", "median_a", "median_b",

@@ -37,24 +37,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 import pandas as pd
 
+from her2het.io import ID_COLUMNS, read_table
+
 if TYPE_CHECKING:
     import anndata as ad
 
 __all__ = ["Results", "load_results", "ID_COLUMNS"]
 
-#: Columns always read as strings (identifiers and factor levels that may look numeric).
-ID_COLUMNS: tuple[str, ...] = (
-    "sample",
-    "patient",
-    "biopsy",
-    "count_column",
-    "area",
-    "gene",
-    "contrast",
-    "level",
-    "levels",
-    "set",
-)
 
 _FISH = "there are no FISH data (FISH is scored for the demo and when sheets.fish_cells is set)"
 _SUBTYPE = "subtyping is disabled (config subtype.enabled: false)"
@@ -101,10 +90,9 @@ class _Table:
 
     def read(self, file: Path) -> pd.DataFrame:
         """Read the TSV ``file`` with this table's conventions."""
-        df = pd.read_csv(
+        df = read_table(
             file,
-            sep="\t",
-            dtype=dict.fromkeys(ID_COLUMNS, str),
+            ids=ID_COLUMNS,
             keep_default_na=not self.keep_empty,
         )
         if self.keep_empty:
@@ -485,7 +473,7 @@ class Results:
                     "contrasts are declared in the config under de.contrasts"
                 )
             self._require(file, "deseq2_contrast", "")
-            self._cache[key] = pd.read_csv(file, sep="\t", dtype={"gene": str})
+            self._cache[key] = read_table(file, ids=("gene",))
         return self._cache[key].copy()
 
     def de_tables(self) -> dict[str, pd.DataFrame]:

@@ -26,12 +26,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from her2het.stats import (
+    COMPARISON_COLUMNS,
+    bh,
+    compare_groups,
+    compare_pre_post,
+    round_significant,
+)
 
 
 @dataclass(frozen=True)
@@ -186,11 +193,6 @@ def score_samples(
 # Comparisons
 # --------------------------------------------------------------------------------------------
 
-COMPARISON_COLUMNS: tuple[str, ...] = (
-    "family", "score", "test", "group_a", "group_b", "n_a", "n_b", "median_a", "median_b",
-    "effect", "effect_size", "effect_size_name", "statistic", "pvalue", "padj",
-)  # fmt: skip
-
 
 def patient_scores(scores: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """Patient-level scores: pre = mean over baseline biopsies; post kept per patient.
@@ -203,102 +205,6 @@ def patient_scores(scores: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     df = m.merge(scores.astype({"sample": str}), on="sample", validate="one_to_one")
     out = df.groupby(["patient", "timepoint", "group"], sort=True, observed=True)[cols].mean()
     return out.reset_index()
-
-
-def round_significant(values: pd.DataFrame, digits: int = 6) -> pd.DataFrame:
-    """Round to ``digits`` significant figures (never to fixed decimals: small p stay > 0)."""
-    arr = values.to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mag = np.floor(np.log10(np.abs(arr)))
-    scale = np.where(np.isfinite(mag), 10.0 ** (digits - 1 - mag), 1.0)
-    return pd.DataFrame(np.round(arr * scale) / scale, index=values.index, columns=values.columns)
-
-
-def _bh(p: pd.Series) -> pd.Series:
-    out = pd.Series(np.nan, index=p.index)
-    ok = p.notna()
-    if ok.any():
-        out[ok] = stats.false_discovery_control(p[ok].to_numpy(), method="bh")
-    return out
-
-
-def _row(**kw: object) -> dict[str, object]:
-    row: dict[str, object] = dict.fromkeys(COMPARISON_COLUMNS, np.nan)
-    row.update(kw)
-    return row
-
-
-def compare_groups(
-    pts: pd.DataFrame, score_cols: Sequence[str], groups: Sequence[str]
-) -> list[dict[str, object]]:
-    """Kruskal-Wallis across ``groups`` and pairwise Mann-Whitney at baseline."""
-    pre = pts[pts["timepoint"] == "pre"]
-    rows: list[dict[str, object]] = []
-    present = [g for g in groups if (pre["group"] == g).sum() >= 2]
-    for col in score_cols:
-        vals = [pre.loc[pre["group"] == g, col].dropna().to_numpy() for g in present]
-        if len(vals) >= 3:
-            h, p = stats.kruskal(*vals)
-            n = sum(len(v) for v in vals)
-            rows.append(
-                _row(
-                    family="groups:kruskal", score=col, test="Kruskal-Wallis",
-                    group_a=" | ".join(present), group_b="", n_a=n, n_b=np.nan,
-                    effect_size=(h - len(vals) + 1) / (n - len(vals)),
-                    effect_size_name="epsilon_squared", statistic=h, pvalue=p,
-                )
-            )  # fmt: skip
-        for (ga, a), (gb, b) in combinations(zip(present, vals, strict=True), 2):
-            u, p = stats.mannwhitneyu(b, a, alternative="two-sided")
-            rows.append(
-                _row(
-                    family=f"groups:{gb} vs {ga}", score=col, test="Mann-Whitney U",
-                    group_a=gb, group_b=ga, n_a=len(b), n_b=len(a),
-                    median_a=np.median(b), median_b=np.median(a),
-                    effect=np.median(b) - np.median(a),
-                    effect_size=2.0 * u / (len(a) * len(b)) - 1.0,
-                    effect_size_name="rank_biserial", statistic=u, pvalue=p,
-                )
-            )  # fmt: skip
-    return rows
-
-
-def compare_pre_post(
-    pts: pd.DataFrame, score_cols: Sequence[str], strata: Mapping[str, Sequence[str]]
-) -> list[dict[str, object]]:
-    """Wilcoxon signed-rank, post vs pre, per stratum (name -> groups) of paired patients."""
-    rows: list[dict[str, object]] = []
-    wide = pts.pivot_table(
-        index=["patient", "group"], columns="timepoint", values=list(score_cols), observed=True
-    )
-    for name, groups in strata.items():
-        sub = wide[wide.index.get_level_values("group").isin(groups)]
-        if sub.empty:  # a stratum the cohort does not have (e.g. HET without a HET column)
-            continue
-        for col in score_cols:
-            if not {(col, "pre"), (col, "post")} <= set(sub.columns):
-                continue
-            pair = sub[[(col, "pre"), (col, "post")]].dropna()
-            d = (pair[(col, "post")] - pair[(col, "pre")]).to_numpy()
-            row = _row(
-                family=f"pre_post:{name}", score=col, test="Wilcoxon signed-rank",
-                group_a="post", group_b="pre", n_a=len(d), n_b=len(d),
-                median_a=float(np.median(pair[(col, "post")])) if len(d) else np.nan,
-                median_b=float(np.median(pair[(col, "pre")])) if len(d) else np.nan,
-                effect=float(np.median(d)) if len(d) else np.nan,
-                effect_size_name="matched_rank_biserial",
-            )  # fmt: skip
-            nz = d[d != 0]
-            if len(nz) >= 2:
-                r = stats.rankdata(np.abs(nz))
-                w_plus, w_minus = r[nz > 0].sum(), r[nz < 0].sum()
-                res = stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided")
-                row.update(
-                    statistic=float(res.statistic), pvalue=float(res.pvalue),
-                    effect_size=(w_plus - w_minus) / (w_plus + w_minus),
-                )  # fmt: skip
-            rows.append(row)
-    return rows
 
 
 def compare_scores(
@@ -339,7 +245,7 @@ def compare_scores(
     out = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
     if out.empty:
         return out
-    out["padj"] = out.groupby("family", sort=False)["pvalue"].transform(_bh)
+    out["padj"] = out.groupby("family", sort=False)["pvalue"].transform(bh)
     num = out.select_dtypes("number").columns
     out[num] = round_significant(out[num])
     return out

@@ -3,9 +3,8 @@
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from her2het.cohort import annotate, build_cohort
+from her2het.io import read_table, write_table
 from her2het.qc import apply_exclusion
 from her2het.scores import read_gmt
 from her2het.sheets import load_patients, load_samples, read_counts
@@ -17,15 +16,15 @@ samples = load_samples(inp.samples, schemas / "samples.schema.yaml")
 patients = load_patients(inp.patients, schemas / "patients.schema.yaml")
 samples["count_column"] = samples["sample"]  # every count matrix here has sample-ID columns
 counts = read_counts(inp.counts, samples)
-qc = pd.read_csv(inp.qc, sep="\t")
+qc = read_table(inp.qc)
 qc["outlier_reason"] = qc["outlier_reason"].fillna("")
 kept, excluded = apply_exclusion(samples, qc, p.exclude_outliers)
-excluded.to_csv(out.excluded, sep="\t", index=False, lineterminator="\n")
+write_table(excluded, out.excluded)
 patients = patients[patients["patient"].isin(kept["patient"])]
 adata = build_cohort(kept, patients, counts[kept["sample"]], p.data_source, p.simulated)
 gene_sets = {s.name: s.genes for path in inp.gene_sets for s in read_gmt(path)}
-annotate(adata, qc, pd.read_csv(inp.variance, sep="\t"), gene_sets)
-adata.obs.to_csv(out.obs, sep="\t", index=False, lineterminator="\n")
+annotate(adata, qc, read_table(inp.variance), gene_sets)
+write_table(adata.obs, out.obs)
 adata.write_h5ad(out.h5ad, compression="gzip")
 print(f"cohort: {adata.n_obs} samples x {adata.n_vars} genes", file=sys.stderr)
 print(f"excluded by QC: {len(excluded)}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 import sys
 
+from her2het.io import write_table
 from her2het.outcome import build_patient_table
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -16,4 +17,4 @@ table = build_patient_table(
     fish_path=snakemake.input.get("fish"),
     fish_discordance_path=snakemake.input.get("fish_discordance"),
 )
-table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.table)

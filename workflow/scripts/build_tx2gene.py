@@ -3,6 +3,7 @@
 import sys
 
 from her2het import quant
+from her2het.io import write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp = snakemake.input
@@ -14,5 +15,5 @@ else:
     table = quant.tx2gene_from_fasta(inp.fasta, transcript_fallback=True)
     if (table["gene_id"] == table["transcript_id"]).all():
         print(f"Warning: {inp.fasta}: no gene names; one gene per transcript", file=sys.stderr)
-table.to_csv(snakemake.output.tx2gene, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.tx2gene)
 print(f"{len(table)} transcripts, {table['gene_id'].nunique()} genes", file=sys.stderr)

@@ -2,12 +2,11 @@
 
 import sys
 
-import pandas as pd
-
+from her2het.io import read_table, write_table
 from her2het.scores import compare_scores
 
 sys.stderr = open(snakemake.log[0], "w")
-scores = pd.read_csv(snakemake.input.scores, sep="\t")
-obs = pd.read_csv(snakemake.input.obs, sep="\t", dtype={"sample": str, "patient": str})
+scores = read_table(snakemake.input.scores)
+obs = read_table(snakemake.input.obs, ids=("sample", "patient"))
 table = compare_scores(scores, obs)
-table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.table)

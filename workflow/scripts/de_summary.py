@@ -5,8 +5,9 @@ import sys
 import pandas as pd
 
 from her2het.de import SUMMARY_COLUMNS
+from her2het.io import read_table, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
-rows = [pd.read_csv(f, sep="\t", keep_default_na=False) for f in snakemake.input]
+rows = [read_table(f, keep_default_na=False) for f in snakemake.input]
 table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=SUMMARY_COLUMNS)
-table.to_csv(snakemake.output.summary, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.summary)

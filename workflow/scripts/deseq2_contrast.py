@@ -6,6 +6,7 @@ import sys
 import pandas as pd
 
 from her2het import de
+from her2het.io import write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params
@@ -20,8 +21,6 @@ table, row = de.test(
     t_test=p.t_test,
     n_cpus=snakemake.threads,
 )
-table.to_csv(
-    snakemake.output.table, sep="\t", index=False, lineterminator="\n", float_format="%.6g"
-)
-pd.DataFrame([row]).to_csv(snakemake.output.summary, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.table, float_format="%.6g")
+write_table(pd.DataFrame([row]), snakemake.output.summary)
 print(f"contrast {contrast.id}: {row['status']}", file=sys.stderr)

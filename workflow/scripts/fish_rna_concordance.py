@@ -2,14 +2,13 @@
 
 import sys
 
-import pandas as pd
-
 from her2het.fish import fish_rna_file
+from her2het.io import read_table, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out = snakemake.input, snakemake.output
-sheet = pd.read_csv(inp.sheet, sep="\t", dtype=str)
+sheet = read_table(inp.sheet, dtype=str)
 tables = fish_rna_file(inp.samples, inp.expression, sheet, snakemake.params.rna_log2)
-tables["per_biopsy"].to_csv(out.per_biopsy, sep="\t", index=False, lineterminator="\n")
-tables["patients"].to_csv(out.patients, sep="\t", index=False, lineterminator="\n")
+write_table(tables["per_biopsy"], out.per_biopsy)
+write_table(tables["patients"], out.patients)
 print(f"{len(tables['per_biopsy'])} biopsies, {len(tables['patients'])} patients", file=sys.stderr)

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from her2het import fish
+from her2het.io import write_table
 from her2het.sheets import load_patients, load_samples
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -22,5 +23,5 @@ for name, path in (
     ("ratio_histogram", out.ratio_histogram),
     ("example_cells", out.examples),
 ):
-    tables[name].to_csv(path, sep="\t", index=False, lineterminator="\n")
+    write_table(tables[name], path)
 print(f"scored {len(tables['areas'])} areas in {len(tables['samples'])} samples", file=sys.stderr)

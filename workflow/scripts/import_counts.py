@@ -3,6 +3,7 @@
 import sys
 
 from her2het import sheets
+from her2het.io import write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp = snakemake.input
@@ -11,5 +12,5 @@ counts = sheets.read_counts(inp.counts, samples)
 if "gene_map" in inp.keys():
     gene_map = sheets.read_gene_map(inp.gene_map)
     counts = sheets.map_gene_ids(counts, gene_map, counts_path=inp.counts, map_path=inp.gene_map)
-counts.to_csv(snakemake.output.counts, sep="\t", lineterminator="\n")
+write_table(counts, snakemake.output.counts, index=True)
 print(f"{counts.shape[0]} genes x {counts.shape[1]} samples", file=sys.stderr)

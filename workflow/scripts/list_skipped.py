@@ -3,10 +3,11 @@
 import sys
 
 from her2het import skips
+from her2het.io import write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 found = [skips.Skip(*row) for row in snakemake.params.skips]
 table = skips.skip_table(found)
-table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.table)
 for s in found:
     print(s.line(), file=sys.stderr)

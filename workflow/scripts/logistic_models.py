@@ -2,12 +2,11 @@
 
 import sys
 
-import pandas as pd
-
+from her2het.io import read_table, write_table
 from her2het.models import logistic_models
 
 sys.stderr = open(snakemake.log[0], "w")
-table = pd.read_csv(snakemake.input.table, sep="\t", dtype={"patient": str})
+table = read_table(snakemake.input.table, ids=("patient",))
 terms, models = logistic_models(table, snakemake.params.logistic)
-terms.to_csv(snakemake.output.terms, sep="\t", index=False, lineterminator="\n")
-models.to_csv(snakemake.output.models, sep="\t", index=False, lineterminator="\n")
+write_table(terms, snakemake.output.terms)
+write_table(models, snakemake.output.models)

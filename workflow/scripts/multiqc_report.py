@@ -5,19 +5,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from her2het import multiqc
+from her2het.io import read_table
 
 log = open(snakemake.log[0], "w")
 sys.stderr = log
 inp, out, p = snakemake.input, snakemake.output, snakemake.params
-qc = pd.read_csv(inp.table, sep="\t", dtype={"sample": str})
+qc = read_table(inp.table, ids=("sample",))
 custom = Path(out.custom)
 custom.mkdir(parents=True, exist_ok=True)
 (custom / "her2het_sample_qc_mqc.tsv").write_text(multiqc.qc_table_mqc(qc))
-pca = multiqc.pca_mqc(qc, pd.read_csv(inp.variance, sep="\t"))
+pca = multiqc.pca_mqc(qc, read_table(inp.variance))
 if pca is not None:
     (custom / "her2het_pca_mqc.yaml").write_text(yaml.safe_dump(pca, sort_keys=False))
 dirs = [str(custom)] + ([p.salmon_dir] if "salmon_meta" in inp.keys() else [])

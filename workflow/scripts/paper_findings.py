@@ -2,6 +2,7 @@
 
 import sys
 
+from her2het.io import write_table
 from her2het.paper import findings_from_files
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -19,6 +20,5 @@ tables = findings_from_files(
     gene_sets=list(inp.gene_sets),
     cfg=snakemake.params.paper,
 )
-out = {"sep": "\t", "index": False, "lineterminator": "\n"}
-tables.findings.to_csv(snakemake.output.table, **out)
-tables.treatment_response.to_csv(snakemake.output.treatment_response, **out)
+write_table(tables.findings, snakemake.output.table)
+write_table(tables.treatment_response, snakemake.output.treatment_response)

@@ -2,14 +2,13 @@
 
 import sys
 
-import pandas as pd
-
+from her2het.io import read_table
 from her2het.plots import plot_fish_ratio_distributions, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
-hist = pd.read_csv(snakemake.input.histogram, sep="\t", dtype={"sample": str})
-scores = pd.read_csv(snakemake.input.samples, sep="\t", dtype={"sample": str})
-sheet = pd.read_csv(snakemake.input.sheet, sep="\t", dtype=str)
+hist = read_table(snakemake.input.histogram, ids=("sample",))
+scores = read_table(snakemake.input.samples, ids=("sample",))
+sheet = read_table(snakemake.input.sheet, dtype=str)
 fig = plot_fish_ratio_distributions(
     hist,
     scores,

@@ -2,11 +2,10 @@
 
 import sys
 
-import pandas as pd
-
+from her2het.io import read_table
 from her2het.plots import power_figure, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
-table = pd.read_csv(snakemake.input.table, sep="\t", keep_default_na=True)
+table = read_table(snakemake.input.table, keep_default_na=True)
 fig = power_figure(table)
 save_figure(fig, snakemake.output.png, snakemake.output.pdf, dpi=snakemake.params.dpi)

@@ -2,15 +2,14 @@
 
 import sys
 
-import pandas as pd
-
+from her2het.io import read_table
 from her2het.plots import plot_qc, save_figure
 from her2het.sheets import load_samples
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params
-table = pd.read_csv(snakemake.input.table, sep="\t")
-variance = pd.read_csv(snakemake.input.variance, sep="\t")
+table = read_table(snakemake.input.table)
+variance = read_table(snakemake.input.variance)
 samples = load_samples(snakemake.input.samples, snakemake.input.samples_schema)
 timepoint = samples.set_index("sample")["timepoint"]
 fig = plot_qc(table, variance, title=p.title, note=p.data_source, timepoint=timepoint)

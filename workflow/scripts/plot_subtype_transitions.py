@@ -2,14 +2,13 @@
 
 import sys
 
-import pandas as pd
-
+from her2het.io import read_table
 from her2het.plots import plot_subtype_transitions, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params
-transitions = pd.read_csv(snakemake.input.transitions, sep="\t")
-method = pd.read_csv(snakemake.input.method, sep="\t").set_index("key")["value"]
+transitions = read_table(snakemake.input.transitions)
+method = read_table(snakemake.input.method).set_index("key")["value"]
 fig = plot_subtype_transitions(
     transitions, centroids=method["centroids"], data_source=p.data_source
 )

@@ -2,9 +2,10 @@
 
 import sys
 
+from her2het.io import write_table
 from her2het.power import run_power
 
 sys.stderr = open(snakemake.log[0], "w")
 table, theory = run_power(snakemake.params.cfg, cores=snakemake.threads)
-table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
-theory.to_csv(snakemake.output.theory, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.table)
+write_table(theory, snakemake.output.theory)

@@ -2,15 +2,14 @@
 
 import sys
 
-import pandas as pd
-
 from her2het import quant
+from her2het.io import read_table, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
-est = pd.read_csv(snakemake.input.estimated, sep="\t", index_col=0)
-truth = pd.read_csv(snakemake.input.truth, sep="\t", index_col=0)
+est = read_table(snakemake.input.estimated, index_col=0)
+truth = read_table(snakemake.input.truth, index_col=0)
 table = quant.compare_with_truth(est, truth)
-table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.table)
 pooled = table.iloc[-1]  # the row of all samples pooled
 print(
     f"all samples: {pooled['genes_compared']} gene x sample values compared, Pearson r of log counts "

@@ -6,6 +6,7 @@ import anndata as ad
 import pandas as pd
 
 from her2het import scores
+from her2het.io import write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 cfg = snakemake.params.scores
@@ -16,6 +17,6 @@ expr = pd.DataFrame(adata.layers["vst"].T, index=adata.var_names, columns=adata.
 table = scores.score_samples(
     expr, usable, cfg["methods"], weight=cfg["weight"], threads=snakemake.threads
 )
-table.to_csv(snakemake.output.scores, sep="\t", index=False, lineterminator="\n")
-report.to_csv(snakemake.output.sets, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.scores)
+write_table(report, snakemake.output.sets)
 print(f"{len(usable)} of {len(sets)} gene sets scored", file=sys.stderr)

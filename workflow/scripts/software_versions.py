@@ -3,10 +3,11 @@
 import sys
 
 from her2het import multiqc
+from her2het.io import write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 tools = {"python": [sys.executable, "--version"]}  # snakemake, multiqc: Python packages
 if snakemake.params.salmon:
     tools["salmon"] = ["salmon", "--version"]
 table = multiqc.software_versions(tools)
-table.to_csv(snakemake.output.table, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.table)

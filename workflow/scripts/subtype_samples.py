@@ -6,6 +6,7 @@ import anndata as ad
 import pandas as pd
 
 from her2het import subtype
+from her2het.io import write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out = snakemake.input, snakemake.output
@@ -16,9 +17,9 @@ meta = adata.obs[["patient", "timepoint", "group"]].rename_axis("sample").reset_
     expr, meta, snakemake.params.subtype, inp.get("centroids"), inp.get("reference")
 )
 for name, table in zip(("samples", "patients", "transitions"), tables, strict=True):
-    table.to_csv(out[name], sep="\t", index=False, lineterminator="\n")
-subtype.method_table(method).to_csv(out.method, sep="\t", index=False, lineterminator="\n")
-centres.to_csv(out.centres, sep="\t", index=False, lineterminator="\n")
+    write_table(table, out[name])
+write_table(subtype.method_table(method), out.method)
+write_table(centres, out.centres)
 for line in subtype.warning_lines(method):
     print(line, file=sys.stderr)
 print("subtype method:", file=sys.stderr)

@@ -2,11 +2,10 @@
 
 import sys
 
-import pandas as pd
-
 from her2het.cohort import summarise_cohort
+from her2het.io import read_table, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
-obs = pd.read_csv(snakemake.input.obs, sep="\t", dtype={"sample": str, "patient": str})
+obs = read_table(snakemake.input.obs, ids=("sample", "patient"))
 table = summarise_cohort(obs, snakemake.params.data_source)
-table.to_csv(snakemake.output.summary, sep="\t", index=False, lineterminator="\n")
+write_table(table, snakemake.output.summary)

@@ -2,11 +2,10 @@
 
 import sys
 
-import pandas as pd
-
+from her2het.io import read_table, write_table
 from her2het.models import survival_analysis
 
 sys.stderr = open(snakemake.log[0], "w")
-table = pd.read_csv(snakemake.input.table, sep="\t", dtype={"patient": str})
+table = read_table(snakemake.input.table, ids=("patient",))
 for name, df in survival_analysis(table, snakemake.params.survival).items():
-    df.to_csv(snakemake.output[name], sep="\t", index=False, lineterminator="\n")
+    write_table(df, snakemake.output[name])

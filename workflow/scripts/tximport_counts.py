@@ -3,18 +3,17 @@
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from her2het import quant
+from her2het.io import read_table, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out, p = snakemake.input, snakemake.output, snakemake.params
-tx2gene = pd.read_csv(inp.tx2gene, sep="\t", dtype=str)
+tx2gene = read_table(inp.tx2gene, dtype=str)
 tables = quant.gene_level(
     inp.quant, p.samples, tx2gene, gene_key=p.gene_level, annotation=inp.tx2gene
 )
 for key in ("counts", "estimated", "tpm"):
-    tables[key].to_csv(out[key], sep="\t", lineterminator="\n")
+    write_table(tables[key], out[key], index=True)
 stats = quant.salmon_stats([Path(f).parent for f in inp.quant], p.samples)
-stats.to_csv(out.stats, sep="\t", index=False, lineterminator="\n")
+write_table(stats, out.stats)
 print(f"{tables['counts'].shape[0]} genes x {len(p.samples)} samples", file=sys.stderr)
