@@ -1093,20 +1093,17 @@ def example_cells(
     return pd.concat(frames, ignore_index=True)
 
 
-def score_fish_file(
-    cells_path: str,
-    schema_path: str,
+def fish_tables(
+    cells: pd.DataFrame,
     samples: pd.DataFrame,
     patients: pd.DataFrame,
     params: FishParams = FishParams(),
 ) -> dict[str, pd.DataFrame]:
-    """Read, validate and score a FISH table: every table the ``fish_score`` rule writes.
+    """Score a validated per-cell FISH table (:func:`her2het.sheets.read_fish_cells`): every
+    table the ``fish_score`` rule writes.
 
     Keys: areas, samples, patients, pre_post, ratio_histogram, example_cells, her2_spectrum.
     """
-    from her2het.sheets import read_fish_cells
-
-    cells = read_fish_cells(cells_path, schema_path, samples["sample"], require_xy=params.spatial)
     scores = score_cells(cells, params)
     per_patient = patient_fish(scores.samples, samples, patients, scores.areas)
     return {

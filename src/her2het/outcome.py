@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,9 @@ from scipy import stats
 from her2het.cohort import GROUP_ORDER, baseline_rows, ordered_groups, patient_groups
 from her2het.fish import FISH_DISCORDANCE, FISH_HET, FISH_NUMERIC, patient_fish_features
 from her2het.stats import compare_groups, compare_pre_post, round_significant
+
+if TYPE_CHECKING:
+    import anndata as ad
 
 ASSOCIATION_COLUMNS: tuple[str, ...] = (
     "family", "feature", "test", "group_a", "group_b", "n_a", "n_b", "median_a", "median_b",
@@ -142,50 +146,40 @@ def patient_table(
 
 
 def build_patient_table(
-    patients_path: str,
-    samples_path: str,
-    expression_path: str,
-    scores_path: str,
+    patients: pd.DataFrame,
+    samples: pd.DataFrame,
+    expression: ad.AnnData,
+    scores: pd.DataFrame,
     *,
     genes: Sequence[str],
     score_method: str,
-    subtypes_path: str | None = None,
-    fish_path: str | None = None,
-    fish_discordance_path: str | None = None,
+    subtypes: pd.DataFrame | None = None,
+    fish: pd.DataFrame | None = None,
+    fish_discordance: pd.DataFrame | None = None,
+    source: str = "expression",
 ) -> pd.DataFrame:
-    """:func:`patient_table` from the workflow's files (sheets, expression.h5ad, scores)."""
-    import anndata as ad
-
-    read = {"sep": "\t", "dtype": {"sample": str, "patient": str}}
-    patients = pd.read_csv(patients_path, **read)
-    samples = pd.read_csv(samples_path, **read)
-    adata = ad.read_h5ad(expression_path)
-    present = [g for g in genes if g in adata.var_names]
+    """:func:`patient_table` from the workflow's tables: the sheets, the expression object
+    (VST layer; ``source`` names it in errors), the score table (``sample`` plus
+    ``<method>:<set>`` columns) and the optional subtype and FISH tables."""
+    present = [g for g in genes if g in expression.var_names]
     if len(present) < len(genes):
         missing = sorted(set(genes) - set(present))
-        raise ValueError(f"{expression_path}: outcome.genes not measured: {', '.join(missing)}")
-    idx = [adata.var_names.get_loc(g) for g in present]
-    vst = np.asarray(adata.layers["vst"][:, idx])
-    expression = pd.DataFrame(vst, index=adata.obs_names.astype(str), columns=present)
-    sc = pd.read_csv(scores_path, sep="\t", dtype={"sample": str}).set_index("sample")
+        raise ValueError(f"{source}: outcome.genes not measured: {', '.join(missing)}")
+    idx = [expression.var_names.get_loc(g) for g in present]
+    vst = np.asarray(expression.layers["vst"][:, idx])
+    expr = pd.DataFrame(vst, index=expression.obs_names.astype(str), columns=present)
+    sc = scores.set_index("sample")
     prefix = f"{score_method}:"
     sc = sc[[c for c in sc.columns if c.startswith(prefix)]]
     sc.columns = [c[len(prefix) :] for c in sc.columns]
-    subtypes = (
-        pd.read_csv(subtypes_path, sep="\t", dtype=str, keep_default_na=False)
-        if subtypes_path
-        else None
-    )
-    fish = pd.read_csv(fish_path, sep="\t", dtype={"sample": str}) if fish_path else None
-    disc = pd.read_csv(fish_discordance_path, **read) if fish_discordance_path else None
     return patient_table(
         patients,
         samples,
-        expression=expression,
+        expression=expr,
         scores=sc,
         subtypes=subtypes,
         fish=fish,
-        fish_discordance=disc,
+        fish_discordance=fish_discordance,
     )
 
 

@@ -795,39 +795,32 @@ class PaperTables:
     treatment_response: pd.DataFrame
 
 
-def findings_from_files(
-    associations: str,
-    patients: str,
-    de_summary: str,
+def findings_from_tables(
+    associations: pd.DataFrame,
+    patients: pd.DataFrame,
+    de_summary: pd.DataFrame,
     *,
-    interaction: str | None = None,
-    expression: str | None = None,
-    samples: str | None = None,
-    patient_sheet: str | None = None,
-    fish_samples: str | None = None,
-    transitions: str | None = None,
-    gene_sets: Sequence[str] = (),
+    interaction: pd.DataFrame | None = None,
+    vst: pd.DataFrame | None = None,
+    samples: pd.DataFrame | None = None,
+    patient_sheet: pd.DataFrame | None = None,
+    fish_samples: pd.DataFrame | None = None,
+    transitions: pd.DataFrame | None = None,
+    gene_sets: Mapping[str, Sequence[str]] | None = None,
     cfg: Mapping[str, object] | None = None,
 ) -> PaperTables:
-    """:func:`findings` from the workflow's result files (optional ones may be None).
+    """:func:`findings` from the workflow's result tables (optional ones may be None).
 
-    ``cfg`` is the ``paper`` config section (``alpha``, ``n_permutations``, ``seed``,
+    ``vst`` is the samples x genes VST matrix (finding 4's per-patient test, with ``samples``
+    and ``patient_sheet``); ``gene_sets`` maps set names to genes (circularity checks). ``cfg``
+    is the ``paper`` config section (``alpha``, ``n_permutations``, ``seed``,
     ``baseline_biopsy``, ``power_effect``, ``power_odds_ratio``).
     """
     cfg = dict(cfg or {})
     alpha = float(cfg.get("alpha", 0.05))  # type: ignore[arg-type]
-    ids = {"sep": "\t", "dtype": {"patient": str, "sample": str}}
-    sheet = pd.read_csv(samples, **ids) if samples else None
     attenuation: Attenuation | str | None = None
-    if expression and sheet is not None and patient_sheet:
-        import anndata as ad
-
-        adata = ad.read_h5ad(expression)
-        vst = pd.DataFrame(
-            np.asarray(adata.layers["vst"]), index=adata.obs_names.astype(str),
-            columns=adata.var_names.astype(str),
-        )  # fmt: skip
-        delta, het = pre_post_delta(vst, sheet, pd.read_csv(patient_sheet, **ids))
+    if vst is not None and samples is not None and patient_sheet is not None:
+        delta, het = pre_post_delta(vst, samples, patient_sheet)
         try:
             attenuation = treatment_attenuation(
                 delta, het, alpha=alpha, n_permutations=int(cfg.get("n_permutations", 9999)),  # type: ignore[call-overload]
@@ -836,28 +829,19 @@ def findings_from_files(
         except ValueError as exc:
             attenuation = str(exc)
     fish_change = None
-    if fish_samples and sheet is not None:
+    if fish_samples is not None and samples is not None:
         fish_change = fish_het_change(
-            pd.read_csv(fish_samples, **ids), sheet,
-            baseline_biopsy=str(cfg.get("baseline_biopsy", "first")),
-        )  # fmt: skip
-    sets: dict[str, list[str]] = {}
-    if gene_sets:
-        from her2het.scores import read_gmt
-
-        for path in gene_sets:
-            sets.update({s.name: list(s.genes) for s in read_gmt(path)})
+            fish_samples, samples, baseline_biopsy=str(cfg.get("baseline_biopsy", "first"))
+        )
     table = findings(
-        pd.read_csv(associations, sep="\t"),
-        pd.read_csv(patients, **ids),
-        de_summary=pd.read_csv(de_summary, sep="\t"),
-        interaction=pd.read_csv(interaction, sep="\t") if interaction else None,
+        associations,
+        patients,
+        de_summary=de_summary,
+        interaction=interaction,
         attenuation=attenuation,
         fish_change=fish_change,
-        transitions=(
-            pd.read_csv(transitions, sep="\t", keep_default_na=False) if transitions else None
-        ),
-        gene_sets=sets,
+        transitions=transitions,
+        gene_sets={k: list(v) for k, v in (gene_sets or {}).items()},
         alpha=alpha,
         power_effect=float(cfg.get("power_effect", 0.8)),  # type: ignore[arg-type]
         power_odds_ratio=float(cfg.get("power_odds_ratio", 0.2)),  # type: ignore[arg-type]

@@ -2,19 +2,30 @@
 
 import sys
 
-from her2het.io import write_table
+import anndata as ad
+
+from her2het.io import read_table, write_table
 from her2het.outcome import build_patient_table
 
 sys.stderr = open(snakemake.log[0], "w")
+inp = snakemake.input
+ids = ("sample", "patient")
 table = build_patient_table(
-    snakemake.input.patients,
-    snakemake.input.samples,
-    snakemake.input.expression,
-    snakemake.input.scores,
+    read_table(inp.patients, ids=ids),
+    read_table(inp.samples, ids=ids),
+    ad.read_h5ad(inp.expression),
+    read_table(inp.scores, ids=("sample",)),
     genes=snakemake.params.genes,
     score_method=snakemake.params.score_method,
-    subtypes_path=snakemake.input.get("subtypes"),
-    fish_path=snakemake.input.get("fish"),
-    fish_discordance_path=snakemake.input.get("fish_discordance"),
+    subtypes=(
+        read_table(inp.subtypes, dtype=str, keep_default_na=False)
+        if "subtypes" in inp.keys()
+        else None
+    ),
+    fish=read_table(inp.fish, ids=("sample",)) if "fish" in inp.keys() else None,
+    fish_discordance=(
+        read_table(inp.fish_discordance, ids=ids) if "fish_discordance" in inp.keys() else None
+    ),
+    source=inp.expression,
 )
 write_table(table, snakemake.output.table)

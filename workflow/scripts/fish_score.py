@@ -5,7 +5,7 @@ from pathlib import Path
 
 from her2het import fish
 from her2het.io import write_table
-from her2het.sheets import load_patients, load_samples
+from her2het.sheets import load_patients, load_samples, read_fish_cells
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out = snakemake.input, snakemake.output
@@ -13,7 +13,8 @@ schemas = Path(inp.schema).parent
 params = fish.FishParams.from_config(snakemake.params.fish)
 samples = load_samples(inp.samples, schemas / "samples.schema.yaml")
 patients = load_patients(inp.patients, schemas / "patients.schema.yaml")
-tables = fish.score_fish_file(inp.cells, inp.schema, samples, patients, params)
+cells = read_fish_cells(inp.cells, inp.schema, samples["sample"], require_xy=params.spatial)
+tables = fish.fish_tables(cells, samples, patients, params)
 for name, path in (
     ("areas", out.areas),
     ("samples", out.samples),

@@ -2,22 +2,41 @@
 
 import sys
 
-from her2het.io import write_table
-from her2het.paper import findings_from_files
+import anndata as ad
+import numpy as np
+import pandas as pd
+
+from her2het.io import read_table, write_table
+from her2het.paper import findings_from_tables
+from her2het.scores import read_gmt
 
 sys.stderr = open(snakemake.log[0], "w")
 inp = snakemake.input
-tables = findings_from_files(
-    inp.associations,
-    inp.patients,
-    inp.de_summary,
-    interaction=inp.get("interaction"),
-    expression=inp.expression,
-    samples=inp.samples,
-    patient_sheet=inp.patient_sheet,
-    fish_samples=inp.get("fish_samples"),
-    transitions=inp.get("transitions"),
-    gene_sets=list(inp.gene_sets),
+ids = ("patient", "sample")
+
+
+def optional(key, **kw):
+    path = inp.get(key)
+    return read_table(path, **kw) if path else None
+
+
+adata = ad.read_h5ad(inp.expression)
+vst = pd.DataFrame(
+    np.asarray(adata.layers["vst"]),
+    index=adata.obs_names.astype(str),
+    columns=adata.var_names.astype(str),
+)
+tables = findings_from_tables(
+    read_table(inp.associations),
+    read_table(inp.patients, ids=ids),
+    read_table(inp.de_summary),
+    interaction=optional("interaction"),
+    vst=vst,
+    samples=read_table(inp.samples, ids=ids),
+    patient_sheet=read_table(inp.patient_sheet, ids=ids),
+    fish_samples=optional("fish_samples", ids=ids),
+    transitions=optional("transitions", keep_default_na=False),
+    gene_sets={s.name: list(s.genes) for path in inp.gene_sets for s in read_gmt(path)},
     cfg=snakemake.params.paper,
 )
 write_table(tables.findings, snakemake.output.table)

@@ -2,12 +2,16 @@
 
 import sys
 
-from her2het.plots import paper_figure, save_figure
+from her2het.io import read_table
+from her2het.plots import PAPER_TABLE_READS, paper_figure, save_figure
 
 sys.stderr = open(snakemake.log[0], "w")
+tables = {
+    key: read_table(path, **PAPER_TABLE_READS.get(key, {})) for key, path in snakemake.input.items()
+}
 fig = paper_figure(
     snakemake.rule,
-    dict(snakemake.input.items()),
+    tables,
     data_source=snakemake.params.data_source,
     endpoint=snakemake.params.endpoint,
 )

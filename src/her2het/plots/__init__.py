@@ -37,6 +37,7 @@ from her2het.plots._fish import (
     plot_fish_spatial_patterns,
 )
 from her2het.plots._paper import (
+    PAPER_TABLE_READS,
     fig1_cohort,
     fig2_erbb2_by_group,
     fig3_het,
@@ -63,6 +64,7 @@ __all__ = [
     "COLUMN_WIDTH_IN",
     "GROUP_COLOURS",
     "HET_COLOURS",
+    "PAPER_TABLE_READS",
     "ISH_COLOURS",
     "PATTERN_COLOURS",
     "TIMEPOINT_COLOURS",

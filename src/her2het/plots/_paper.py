@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -538,55 +538,58 @@ def fig6_outcome(
     return fig
 
 
-def _read(path: str | None, **kw: object) -> pd.DataFrame | None:
-    if not path:
-        return None
-    return pd.read_csv(path, sep="\t", **kw)  # type: ignore[call-overload]
+#: How each input table of a paper figure is read (identifier columns as text; the subtype
+#: transitions keep empty strings): keyword arguments of :func:`her2het.io.read_table`.
+PAPER_TABLE_READS: dict[str, dict[str, object]] = {
+    "qc": {"ids": ("sample", "patient")},
+    "obs": {"ids": ("sample", "patient")},
+    "patients": {"ids": ("sample", "patient")},
+    "treatment_response": {"ids": ("sample", "patient")},
+    "km_curves": {"ids": ("level",)},
+    "km_at_risk": {"ids": ("level",)},
+    "transitions": {"keep_default_na": False},
+}
 
 
 def paper_figure(
-    name: str, paths: dict[str, str], *, data_source: str, endpoint: str = "Event-free survival"
+    name: str,
+    tables: Mapping[str, pd.DataFrame | None],
+    *,
+    data_source: str,
+    endpoint: str = "Event-free survival",
 ) -> Figure:
-    """Draw figure ``name`` (``fig1`` ... ``fig6``) from the result tables at ``paths``.
+    """Draw figure ``name`` (``fig1`` ... ``fig6``, the rule's name) from its input tables
+    (read as :data:`PAPER_TABLE_READS` says; an absent optional table is missing or None).
 
-    Keys of ``paths``: ``summary``, ``qc``, ``variance``, ``obs`` (fig1); ``patients``,
+    Keys of ``tables``: ``summary``, ``qc``, ``variance``, ``obs`` (fig1); ``patients``,
     ``associations``, ``findings`` (fig2-5); ``transitions``, ``treatment_response`` (fig4,
-    optional);
-    ``logistic_terms``, ``cox_terms``, ``km_curves``, ``km_at_risk``, ``logrank`` (fig6;
-    survival optional).
+    optional); ``logistic_terms``, ``cox_terms``, ``km_curves``, ``km_at_risk``, ``logrank``
+    (fig6; survival optional).
     """
-    ids = {"dtype": {"sample": str, "patient": str}}
+    get = tables.get
     if name == "fig1":
-        return fig1_cohort(
-            _read(paths["summary"]),
-            _read(paths["qc"], **ids),
-            _read(paths["variance"]),
-            _read(paths["obs"], **ids),
-        )
+        return fig1_cohort(tables["summary"], tables["qc"], tables["variance"], tables["obs"])
     if name == "fig6":
         return fig6_outcome(
-            _read(paths["logistic_terms"]),
-            cox_terms=_read(paths.get("cox_terms")),
-            km_curves=_read(paths.get("km_curves"), dtype={"level": str}),
-            km_at_risk=_read(paths.get("km_at_risk"), dtype={"level": str}),
-            logrank=_read(paths.get("logrank")),
+            tables["logistic_terms"],
+            cox_terms=get("cox_terms"),
+            km_curves=get("km_curves"),
+            km_at_risk=get("km_at_risk"),
+            logrank=get("logrank"),
             endpoint=endpoint,
             data_source=data_source,
         )
-    patients = _read(paths["patients"], **ids)
-    assoc = _read(paths["associations"])
-    found = _read(paths.get("findings"))
+    patients, assoc, found = tables["patients"], tables["associations"], get("findings")
     if name == "fig2":
         return fig2_erbb2_by_group(patients, assoc, data_source=data_source, findings=found)
     if name == "fig3":
         return fig3_het(patients, assoc, data_source=data_source, findings=found)
     if name == "fig4":
-        trans = _read(paths.get("transitions"), keep_default_na=False)
         return fig4_pre_post(
             patients,
             assoc,
-            transitions=trans,
-            treatment_response=_read(paths.get("treatment_response"), **ids),
+            transitions=get("transitions"),
+            treatment_response=get("treatment_response"),
             findings=found,
             data_source=data_source,
         )
