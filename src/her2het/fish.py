@@ -63,12 +63,15 @@ of definitions with their sources is ``docs/fish.md``):
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from pandas.api.typing import SeriesGroupBy
 from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    import anndata as ad
 
 NOT_EVALUABLE = "not evaluable"
 IHC_NEEDED = "equivocal (IHC needed)"
@@ -945,20 +948,17 @@ def biopsy_discordance(per_biopsy: pd.DataFrame, rna_log2: float = 1.0) -> pd.Da
     return out.reset_index()
 
 
-def fish_rna_file(
-    samples_path: str, expression_path: str, sheet: pd.DataFrame, rna_log2: float
+def fish_rna_tables(
+    fish_samples: pd.DataFrame, expression: ad.AnnData, sheet: pd.DataFrame, rna_log2: float
 ) -> dict[str, pd.DataFrame]:
-    """:func:`rna_vs_fish` and :func:`biopsy_discordance` from the workflow's files."""
-    import anndata as ad
-
-    scores = pd.read_csv(samples_path, sep="\t", dtype={"sample": str})
-    adata = ad.read_h5ad(expression_path)
-    if "ERBB2" in adata.var_names:
-        x = np.asarray(adata.layers["vst"][:, adata.var_names.get_loc("ERBB2")]).ravel()
-        vst = pd.Series(x, index=adata.obs_names.astype(str))
+    """:func:`rna_vs_fish` and :func:`biopsy_discordance` from the FISH sample scores and the
+    expression object (ERBB2 from its VST layer; none when ERBB2 is not measured)."""
+    if "ERBB2" in expression.var_names:
+        x = np.asarray(expression.layers["vst"][:, expression.var_names.get_loc("ERBB2")]).ravel()
+        vst = pd.Series(x, index=expression.obs_names.astype(str))
     else:
         vst = pd.Series(dtype=float)
-    per_biopsy = rna_vs_fish(scores, vst, sheet)
+    per_biopsy = rna_vs_fish(fish_samples, vst, sheet)
     return {"per_biopsy": per_biopsy, "patients": biopsy_discordance(per_biopsy, rna_log2)}
 
 
