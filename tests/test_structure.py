@@ -1,0 +1,49 @@
+"""Structural rules of the code base (issue: one structural step), checked so they cannot drift."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .conftest import REPO
+
+PACKAGE = REPO / "src" / "her2het"
+
+
+def _private_imports(path: Path) -> list[str]:
+    """Every ``from her2het... import _name`` in ``path`` (a private name of another module;
+    a package's private submodules, e.g. ``from her2het.plots._style import subplots``, are
+    fine: the name imported is public)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("her2het"):
+            for alias in node.names:
+                if alias.name.startswith("_") and alias.name != "__version__":
+                    found.append(f"{path.name}: from {node.module} import {alias.name}")
+    return found
+
+
+def test_no_module_imports_a_private_name_of_another() -> None:
+    files = [*PACKAGE.rglob("*.py"), *(REPO / "workflow" / "scripts").glob("*.py")]
+    found = [hit for f in files for hit in _private_imports(f)]
+    assert not found, "\n".join(found)
+
+
+def test_the_private_import_check_can_fail(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from her2het.plots._style import subplots\nfrom her2het.sheets import _shown_path\n"
+    )
+    assert _private_imports(bad) == ["bad.py: from her2het.sheets import _shown_path"]
+
+
+def test_common_smk_holds_loading_constraints_and_inputs_only() -> None:
+    """common.smk stays small: the checks live in her2het.preflight (unit-tested one by one)
+    and it calls them once; the one exit for bad input is written once."""
+    text = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    assert len(text.splitlines()) < 200
+    assert text.count("preflight.run(") == 1
+    assert text.count("Invalid input: ") == 1
+    for rule_file in (REPO / "workflow" / "rules").glob("*.smk"):
+        if rule_file.name != "common.smk":
+            assert "Invalid input" not in rule_file.read_text(), rule_file.name
