@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 WORKER = r"""
 import sys, time, pandas as pd
 from her2het import fish
-from her2het.sheets import load_patients, load_samples
+from her2het.io.sheets import load_patients, load_samples
 d, schemas = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 samples = load_samples(f"{d}/samples.tsv", f"{schemas}/samples.schema.yaml")

@@ -191,5 +191,5 @@ def test_readme_layout_lists_only_paths_that_exist() -> None:
     missing = [p for p in paths if not (REPO / p).exists()]
     assert not missing, f"README layout names paths that do not exist: {missing}"
     # every stage module of the package that a reader looks for is listed
-    for module in ("preflight.py", "sheets.py", "de.py", "fish.py", "subtype.py", "plots/"):
+    for module in ("preflight.py", "io/sheets.py", "de.py", "fish.py", "subtype.py", "plots/"):
         assert f"src/her2het/{module}" in paths, module

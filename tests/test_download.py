@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from her2het import subtype
+from her2het.io import centroids
 
 BODY = b"# centroid.LumA: 1 2\nprobe\nESR1\nPGR\n"
 
@@ -71,7 +71,7 @@ def server() -> Iterator[str]:
 
 def test_download_ok(server: str, tmp_path: Path) -> None:
     dest = tmp_path / "c.csv"
-    subtype.download(f"{server}/ok", dest, hashlib.sha256(BODY).hexdigest())
+    centroids.download(f"{server}/ok", dest, hashlib.sha256(BODY).hexdigest())
     assert dest.read_bytes() == BODY
 
 
@@ -79,7 +79,7 @@ def test_trickling_server_is_cut_off_by_the_overall_limit(server: str, tmp_path:
     dest = tmp_path / "c.csv"
     start = time.monotonic()
     with pytest.raises(ValueError, match=r"overall limit of 1 s"):
-        subtype.download(f"{server}/trickle", dest, "0" * 64, timeout=1.0)
+        centroids.download(f"{server}/trickle", dest, "0" * 64, timeout=1.0)
     assert time.monotonic() - start < 3  # the trickle alone would take 10 s
     assert not dest.exists() and not list(tmp_path.iterdir())
 
@@ -90,7 +90,7 @@ def test_trickle_cut_off_outside_the_main_thread(server: str, tmp_path: Path) ->
 
     def run() -> None:
         try:
-            subtype.download(f"{server}/trickle", tmp_path / "c.csv", "0" * 64, timeout=1.0)
+            centroids.download(f"{server}/trickle", tmp_path / "c.csv", "0" * 64, timeout=1.0)
         except ValueError as exc:
             errors.append(exc)
 
@@ -105,13 +105,13 @@ def test_trickle_cut_off_outside_the_main_thread(server: str, tmp_path: Path) ->
 
 def test_size_cap(server: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"more than the limit of 100000 bytes"):
-        subtype.download(f"{server}/big", tmp_path / "c.csv", "0" * 64, max_bytes=100_000)
+        centroids.download(f"{server}/big", tmp_path / "c.csv", "0" * 64, max_bytes=100_000)
     with pytest.raises(ValueError, match=r"announces 50000000 bytes"):
-        subtype.download(f"{server}/announced", tmp_path / "c.csv", "0" * 64)
+        centroids.download(f"{server}/announced", tmp_path / "c.csv", "0" * 64)
     assert not list(tmp_path.iterdir())
 
 
 def test_sha256_mismatch_leaves_nothing(server: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="sha256"):
-        subtype.download(f"{server}/ok", tmp_path / "c.csv", "0" * 64)
+        centroids.download(f"{server}/ok", tmp_path / "c.csv", "0" * 64)
     assert not list(tmp_path.iterdir())

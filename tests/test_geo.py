@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from her2het import geo, sheets
-from her2het.sheets import InputError
+from her2het.io import geo, sheets
+from her2het.io.sheets import InputError
 
 from .conftest import REPO, SCHEMAS
 
@@ -464,4 +464,4 @@ def test_example_config_is_a_valid_geo_spec() -> None:
     for col in ("pCR", "HR"):
         assert col in config["geo"]["patients"]
     header = path.read_text().split("\ninput:")[0]
-    assert "python -m her2het.geo inspect" in header and "--configfile" in header
+    assert "python -m her2het.io.geo inspect" in header and "--configfile" in header

@@ -86,7 +86,7 @@ def test_cohort_anndata_has_the_scanpy_layout(small_run: Path) -> None:
     np.testing.assert_allclose(adata.obsm["X_pca"], qc.loc[adata.obs_names, pcs].to_numpy())
     assert not any(c.startswith("qc_PC") for c in adata.obs.columns)
     assert "qc_library_size" in adata.obs and len(adata.uns["pca"]["variance_ratio"]) == len(pcs)
-    from her2het.scores import read_gmt
+    from her2het.io.gmt import read_gmt
 
     shipped = read_gmt(REPO / "resources" / "gene_sets" / "her2het_core.gmt")
     expected = ";".join(s.name for s in shipped if "ERBB2" in s.genes)

@@ -210,7 +210,7 @@ def test_circular_signalling_set_is_not_tested() -> None:
 
 
 def test_shipped_downstream_set_has_no_erbb2() -> None:
-    from her2het.scores import read_gmt
+    from her2het.io.gmt import read_gmt
 
     gmt = Path(__file__).parents[1] / "resources" / "gene_sets" / "her2het_core.gmt"
     sets = {s.name: list(s.genes) for s in read_gmt(str(gmt))}

@@ -188,7 +188,7 @@ def test_power_config_schema() -> None:
     """The `power:` section: defaults filled; unknown design parameters are config errors."""
     from pathlib import Path
 
-    from her2het import sheets
+    from her2het.io import sheets
 
     schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
     cfg = sheets.validate_config({}, schema, "c.yaml")["power"]

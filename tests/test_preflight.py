@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from her2het import preflight, sheets
+from her2het import preflight
+from her2het.io import sheets
 
 from .conftest import REPO
 

@@ -112,7 +112,7 @@ def test_read_tx2gene_layouts(tmp_path: Path, text: str, name: str) -> None:
     ],
 )  # fmt: skip
 def test_read_tx2gene_errors_name_file_row_column(tmp_path: Path, text: str, expected: str) -> None:
-    from her2het.sheets import InputError
+    from her2het.io.sheets import InputError
 
     p = tmp_path / "tx2gene.tsv"
     p.write_text(text)

@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 
 from her2het import scores
+from her2het.io import gmt
 
 CORE = Path(__file__).resolve().parents[1] / "resources" / "gene_sets" / "her2het_core.gmt"
 
 
 def test_shipped_gene_sets_each_name_a_source() -> None:
-    sets = scores.read_gmt(CORE)
+    sets = gmt.read_gmt(CORE)
     names = {s.name for s in sets}
     for wanted in ("HER2_AMPLICON_17Q12", "ERBB_SIGNALLING", "PI3K_AKT_MTOR_CORE",
                    "ESTROGEN_RESPONSE_LUMINAL", "BASAL_LIKE", "PROLIFERATION_PAM50", "IFNG_6_GENE"):  # fmt: skip
@@ -29,24 +30,24 @@ def test_gmt_errors_name_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.gmt"
     bad.write_text("SET_A\tdesc\tG1\tG2\nSET_B only-two-fields\n")
     with pytest.raises(ValueError, match=r"bad.gmt, line 2: a GMT line needs"):
-        scores.read_gmt(bad)
+        gmt.read_gmt(bad)
     dup = tmp_path / "dup.gmt"
     dup.write_text("S\td\tA\nS\td\tB\n")
     with pytest.raises(ValueError, match="line 2: gene set 'S' is defined twice"):
-        scores.read_gmt(dup)
+        gmt.read_gmt(dup)
 
 
 def test_a_gene_set_file_without_overlap_is_an_error(tmp_path: Path) -> None:
-    gmt = tmp_path / "ensembl.gmt"
-    gmt.write_text("S\td\tENSG00000141736\tENSG00000141738\n")
+    path = tmp_path / "ensembl.gmt"
+    path.write_text("S\td\tENSG00000141736\tENSG00000141738\n")
     with pytest.raises(ValueError, match="ensembl.gmt: no gene of any set"):
-        scores.check_gene_sets(scores.read_gmt(gmt), ["ERBB2", "GRB7"], 2)
+        scores.check_gene_sets(gmt.read_gmt(path), ["ERBB2", "GRB7"], 2)
 
 
 def test_small_sets_are_reported_not_scored() -> None:
     sets = [
-        scores.GeneSet("A", "d", ("X", "Y", "Z"), "f"),
-        scores.GeneSet("B", "d", ("X", "Q"), "f"),
+        gmt.GeneSet("A", "d", ("X", "Y", "Z"), "f"),
+        gmt.GeneSet("B", "d", ("X", "Q"), "f"),
     ]
     usable, report = scores.check_gene_sets(sets, ["X", "Y", "Z"], 2)
     assert list(usable) == ["A"]
@@ -106,7 +107,7 @@ PLANTED = [  # family, score, planted sign of (group_a - group_b); see her2het.s
 def test_planted_score_differences_have_the_planted_sign(small_easy_cohort) -> None:  # type: ignore[no-untyped-def]
     """On the easy small demo (effects x 3); at real-data magnitudes 31 patients lack power."""
     _, adata = small_easy_cohort
-    sets = scores.read_gmt(CORE)
+    sets = gmt.read_gmt(CORE)
     usable, _ = scores.check_gene_sets(sets, adata.var_names, 2)
     expr = pd.DataFrame(adata.layers["vst"].T, index=adata.var_names, columns=adata.obs_names)
     table = scores.score_samples(expr, usable, ["ssgsea", "zscore"], threads=2)

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from her2het import sheets
-from her2het.sheets import InputError
+from her2het.io import sheets
+from her2het.io.sheets import InputError
 
 from .conftest import SCHEMAS
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from her2het import simulate as S
+from her2het.io import gmt
 from her2het.simulate import NULL_EFFECTS, simulate_cohort, write_demo
 
 
@@ -119,11 +120,10 @@ def test_ihc_is_optional() -> None:
 @pytest.fixture(scope="module")
 def planted() -> pd.DataFrame:
     """The planted contrasts measured on the paper-scale demo of docs/demo.md (seed 2024)."""
-    from her2het import scores
 
     from .conftest import REPO
 
-    sets = scores.read_gmt(REPO / "resources" / "gene_sets" / "her2het_core.gmt")
+    sets = gmt.read_gmt(REPO / "resources" / "gene_sets" / "her2het_core.gmt")
     cohort = simulate_cohort("paper", 2024, cells_per_area=20)
     return S.measure_planted(cohort, {s.name: s.genes for s in sets}).set_index("check")
 
@@ -157,11 +157,10 @@ def test_planted_effects_sit_at_real_data_magnitudes(planted: pd.DataFrame) -> N
 
 def test_planted_directions_hold_on_average_over_seeds() -> None:
     """Over several seeds each planted contrast has its sign; one seed need not (low power)."""
-    from her2het import scores
 
     from .conftest import REPO
 
-    sets = scores.read_gmt(REPO / "resources" / "gene_sets" / "her2het_core.gmt")
+    sets = gmt.read_gmt(REPO / "resources" / "gene_sets" / "her2het_core.gmt")
     sets = {s.name: s.genes for s in sets}
     d = [
         S.measure_planted(

@@ -70,7 +70,7 @@ def test_a_misspelt_column_is_still_a_config_error() -> None:
 
 def test_outcome_models_and_survival_without_their_columns_are_skipped(defaults) -> None:  # type: ignore[no-untyped-def]
     cfg = {"outcome": defaults.get("outcome", {})}
-    from her2het.sheets import validate_config
+    from her2het.io.sheets import validate_config
 
     full = {**defaults, **cfg}
     validate_config(full, REPO / "workflow" / "schemas" / "config.schema.yaml", "defaults")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from .conftest import REPO
@@ -32,9 +33,9 @@ def test_no_module_imports_a_private_name_of_another() -> None:
 def test_the_private_import_check_can_fail(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text(
-        "from her2het.plots._style import subplots\nfrom her2het.sheets import _shown_path\n"
+        "from her2het.plots._style import subplots\nfrom her2het.io.sheets import _shown_path\n"
     )
-    assert _private_imports(bad) == ["bad.py: from her2het.sheets import _shown_path"]
+    assert _private_imports(bad) == ["bad.py: from her2het.io.sheets import _shown_path"]
 
 
 def test_common_smk_holds_loading_constraints_and_inputs_only() -> None:
@@ -47,3 +48,40 @@ def test_common_smk_holds_loading_constraints_and_inputs_only() -> None:
     for rule_file in (REPO / "workflow" / "rules").glob("*.smk"):
         if rule_file.name != "common.smk":
             assert "Invalid input" not in rule_file.read_text(), rule_file.name
+
+
+# Modules that compute or draw: they take tables and return tables or figures. Files are read
+# and written by her2het.io (tables, sheets, GEO, GMT, centroid files, figures), the
+# quantification layer (quant: salmon output and annotations), the demo writer (simulate,
+# reads), the notebook loader (results) and the command-line tools.
+COMPUTING = (
+    "batched_inference", "cohort", "de", "expression", "fish", "formula", "genes", "models",
+    "outcome", "paper", "power", "preflight", "qc", "scores", "skips", "stats", "subtype",
+)  # fmt: skip
+FILE_ACCESS = re.compile(
+    r"\bopen\(|read_csv|read_parquet|read_h5ad|\.read_text\(|\.read_bytes\(|\.to_csv\("
+    r"|\.to_parquet\(|\.write_text\(|\.write_bytes\(|\.savefig\(|pickle\.(load|dump)"
+)
+
+
+def _file_access(path: Path) -> list[str]:
+    """Lines of ``path`` that read or write a file (docstrings and comments included, so a
+    mention in prose counts too: keep such prose free of the call syntax)."""
+    return [
+        f"{path.name}:{i}: {line.strip()}"
+        for i, line in enumerate(path.read_text().splitlines(), start=1)
+        if FILE_ACCESS.search(line)
+    ]
+
+
+def test_computing_and_figure_modules_open_no_file() -> None:
+    files = [PACKAGE / f"{m}.py" for m in COMPUTING] + sorted((PACKAGE / "plots").glob("*.py"))
+    assert all(f.is_file() for f in files)
+    found = [hit for f in files for hit in _file_access(f)]
+    assert not found, "\n".join(found)
+
+
+def test_the_file_access_check_can_fail(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_text("import pandas as pd\n\ndef f(p):\n    return pd.read_csv(p, sep='\\t')\n")
+    assert _file_access(f) == ["m.py:4: return pd.read_csv(p, sep='\\t')"]

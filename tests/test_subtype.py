@@ -11,6 +11,7 @@ import pytest
 
 from her2het import genes as G
 from her2het import subtype
+from her2het.io import centroids
 
 
 def _genefu_layout(path: Path, rng: np.random.Generator) -> pd.DataFrame:
@@ -35,9 +36,9 @@ def test_genefu_layout_is_read_with_current_symbols(tmp_path: Path) -> None:
     assert list(c.table.columns) == ["LumA", "LumB", "Her2", "Basal", "Normal"]
     assert {"NUF2", "NDC80", "ORC6"} <= set(c.table.index) and "CDCA1" not in c.table.index
     assert c.table.loc["NUF2", "Basal"] == pytest.approx(values.loc["CDCA1", "Basal"], abs=1e-6)
-    subtype.check_sha256(f, hashlib.sha256(f.read_bytes()).hexdigest())
+    centroids.check_sha256(f, hashlib.sha256(f.read_bytes()).hexdigest())
     with pytest.raises(ValueError, match="sha256 is"):
-        subtype.check_sha256(f, "0" * 64)
+        centroids.check_sha256(f, "0" * 64)
 
 
 def test_genefu_layout_errors(tmp_path: Path) -> None:
@@ -123,9 +124,9 @@ def test_download_checks_sha256_and_leaves_nothing_on_mismatch(tmp_path: Path) -
     good = hashlib.sha256(src.read_bytes()).hexdigest()
     dest = tmp_path / "out.csv"
     with pytest.raises(ValueError, match="sha256 is"):
-        subtype.download(src.as_uri(), dest, "1" * 64)
+        centroids.download(src.as_uri(), dest, "1" * 64)
     assert not dest.exists() and not list(tmp_path.glob("*.part"))
-    subtype.download(src.as_uri(), dest, good)
+    centroids.download(src.as_uri(), dest, good)
     assert subtype.read_genefu_model(dest).table.shape == (50, 5)
 
 

@@ -69,6 +69,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from her2het.io import write_table
+
 CALIBRATION_COLUMNS: tuple[str, ...] = (
     "test", "size", "n_cohorts", "n_tests", "alpha", "rejections", "rate", "ci_low", "ci_high",
     "ci_method", "expected", "verdict", "note",
@@ -606,7 +608,7 @@ def write_tables(tables: dict[str, pd.DataFrame], outdir: str | Path) -> dict[st
     paths = {}
     for name, table in tables.items():
         paths[name] = out / f"{name}.tsv"
-        table.to_csv(paths[name], sep="\t", index=False, lineterminator="\n", float_format="%.6g")
+        write_table(table, paths[name], float_format="%.6g")
     return paths
 
 

@@ -547,7 +547,7 @@ _ROUND = (
 
 
 def score_cells(cells: pd.DataFrame, params: FishParams = FishParams()) -> FishScores:
-    """Score a per-cell FISH table (validated, e.g. by :func:`her2het.sheets.read_fish_cells`).
+    """Score a per-cell FISH table (validated, e.g. by :func:`her2het.io.sheets.read_fish_cells`).
 
     Returns per-area and per-sample tables and a per-sample histogram of cell ratios. Every
     (sample, area) of the table has a row, including areas whose cells all have CEP17 = 0
@@ -1099,7 +1099,7 @@ def fish_tables(
     patients: pd.DataFrame,
     params: FishParams = FishParams(),
 ) -> dict[str, pd.DataFrame]:
-    """Score a validated per-cell FISH table (:func:`her2het.sheets.read_fish_cells`): every
+    """Score a validated per-cell FISH table (:func:`her2het.io.sheets.read_fish_cells`): every
     table the ``fish_score`` rule writes.
 
     Keys: areas, samples, patients, pre_post, ratio_histogram, example_cells, her2_spectrum.

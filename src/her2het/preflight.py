@@ -1,7 +1,7 @@
 """Pre-flight: every check that runs before any job, as plain functions over config and tables.
 
 ``workflow/rules/common.smk`` calls :func:`run` once, at parse time. Each check raises
-:class:`her2het.sheets.InputError` with one line naming the file (or the config file / the
+:class:`her2het.io.sheets.InputError` with one line naming the file (or the config file / the
 command line and the key), the row and the column; ``common.smk`` prints it as
 ``Invalid input: ...`` and exits before any job, so a bad input leaves no partial output.
 Accepted inputs worth telling about go to ``warn`` (``Warning: ...`` lines). Analyses the
@@ -14,9 +14,9 @@ The checks, in the order :func:`run` applies them:
 * :func:`check_config` - ``--config`` values coerced by the schema's types, then the whole
   config validated against ``workflow/schemas/config.schema.yaml`` (defaults filled in).
 * :func:`load_cohort` - the sample and patient sheets and the count matrix's genes, from the
-  demo (:func:`her2het.simulate.demo_sheets`), GEO (:func:`her2het.geo.load_geo`) or the
+  demo (:func:`her2het.simulate.demo_sheets`), GEO (:func:`her2het.io.geo.load_geo`) or the
   user's sheets (:func:`check_quant_inputs` for FASTQ input, else
-  :func:`her2het.sheets.load_user_inputs`).
+  :func:`her2het.io.sheets.load_user_inputs`).
 * :func:`check_contrasts` - DE contrasts parsed, unformable ones skipped, the rest checked
   against the sample table (:func:`her2het.de.check_contrast`).
 * :func:`check_gene_sets`, :func:`check_subtype`, :func:`check_outcome` - gene-set files,
@@ -33,7 +33,8 @@ from typing import Any
 
 import pandas as pd
 
-from her2het import de, outcome, quant, scores, sheets, simulate, skips
+from her2het import de, outcome, quant, simulate, skips
+from her2het.io import gmt, sheets
 
 Warn = Callable[[str], None]
 
@@ -205,7 +206,7 @@ def load_cohort(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame, list[str] | N
     if cfg["input"] == "demo":
         return _demo_cohort(ctx)
     if cfg["input"] == "geo":
-        from her2het import geo
+        from her2het.io import geo
 
         samples, patients, counts = geo.load_geo(cfg["geo"], ctx.schemas, source=ctx.source("geo"))
         return samples, patients, list(counts.index)
@@ -290,7 +291,7 @@ def check_gene_sets(ctx: Context, count_genes: Sequence[str] | None) -> list[str
         if not Path(where).is_file():
             raise ctx.error(f"scores.gene_sets[{i}]", f"{sheets.not_a_file(where)}: {path}")
         try:
-            gene_sets = scores.read_gmt(where)
+            gene_sets = gmt.read_gmt(where)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ctx.error(f"scores.gene_sets[{i}]", exc) from None
         for gs in gene_sets:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from her2het.sheets import strip_version
+from her2het.io.sheets import strip_version
 
 TX2GENE_COLUMNS = ["transcript_id", "gene_id", "gene_name"]
 
@@ -158,13 +158,13 @@ def read_tx2gene(path: str | Path) -> pd.DataFrame:
 
     Columns (any order, extra columns ignored; names as in :data:`TX2GENE_ALIASES`, e.g.
     ``transcript_id``/``TXNAME`` and ``gene_id``/``GENEID``, optional ``gene_name``/``symbol``).
-    A missing symbol is the gene ID. Raises :class:`her2het.sheets.InputError` with file, row
+    A missing symbol is the gene ID. Raises :class:`her2het.io.sheets.InputError` with file, row
     and column on an unknown layout, an empty value, or a transcript listed under two genes
     (a transcript listed twice with the same gene is accepted once).
 
     Returns columns :data:`TX2GENE_COLUMNS`, one row per transcript.
     """
-    from her2het.sheets import InputError, location
+    from her2het.io.sheets import InputError, location
 
     p = Path(path)
     if not p.is_file():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
+from her2het.io import read_table
 
 # (path under the results directory, what it is), in the order a user opens them
 _HEADLINE: tuple[tuple[str, str], ...] = (
@@ -31,7 +31,7 @@ def run_summary(results: Path, *, simulated: bool, report_hint: str) -> list[str
             lines.append(f"  {what}: {results / rel}")
     findings = results / "paper" / "findings.tsv"
     if findings.is_file():
-        table = pd.read_csv(findings, sep="\t", keep_default_na=False)
+        table = read_table(findings, keep_default_na=False)
         col = next((c for c in _VERDICT_COLUMNS if c in table.columns), None)
         if col is not None and len(table):
             counts = table[col].astype(str).replace({"": "not tested"}).value_counts()

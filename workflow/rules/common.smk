@@ -8,7 +8,8 @@ import re
 import shlex
 import sys
 
-from her2het import de, preflight, sheets, simulate
+from her2het import de, preflight, simulate
+from her2het.io import sheets
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 ENV_PYTHON = "../../envs/python.yaml"

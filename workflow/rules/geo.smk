@@ -1,5 +1,5 @@
 # GEO entry point (input: geo): series matrix + raw-count file -> sample sheet, patient sheet and
-# count matrix (her2het.geo). The mapping was validated at parse time (common.smk).
+# count matrix (her2het.io.geo). The mapping was validated at parse time (common.smk).
 
 
 rule import_geo:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from her2het.cohort import annotate, build_cohort
 from her2het.io import read_table, write_table
+from her2het.io.gmt import read_gmt
+from her2het.io.sheets import load_patients, load_samples, read_counts
 from her2het.qc import apply_exclusion
-from her2het.scores import read_gmt
-from her2het.sheets import load_patients, load_samples, read_counts
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out, p = snakemake.input, snakemake.output, snakemake.params

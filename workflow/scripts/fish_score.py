@@ -5,7 +5,7 @@ from pathlib import Path
 
 from her2het import fish
 from her2het.io import write_table
-from her2het.sheets import load_patients, load_samples, read_fish_cells
+from her2het.io.sheets import load_patients, load_samples, read_fish_cells
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out = snakemake.input, snakemake.output

@@ -2,8 +2,7 @@
 
 import sys
 
-from her2het import sheets
-from her2het.io import write_table
+from her2het.io import sheets, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp = snakemake.input

@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from her2het import geo
+from her2het.io import geo
 
 sys.stderr = open(snakemake.log[0], "w")
 samples, patients, counts = geo.load_geo(

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from her2het.io import read_table, write_table
+from her2het.io.gmt import read_gmt
 from her2het.paper import findings_from_tables
-from her2het.scores import read_gmt
 
 sys.stderr = open(snakemake.log[0], "w")
 inp = snakemake.input

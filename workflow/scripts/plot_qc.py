@@ -3,8 +3,8 @@
 import sys
 
 from her2het.io import read_table
+from her2het.io.sheets import load_samples
 from her2het.plots import plot_qc, save_figure
-from her2het.sheets import load_samples
 
 sys.stderr = open(snakemake.log[0], "w")
 p = snakemake.params

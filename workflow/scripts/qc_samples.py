@@ -2,8 +2,8 @@
 
 import sys
 
-from her2het import qc, sheets
-from her2het.io import read_table, write_table
+from her2het import qc
+from her2het.io import read_table, sheets, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out, p = snakemake.input, snakemake.output, snakemake.params

@@ -6,12 +6,12 @@ import anndata as ad
 import pandas as pd
 
 from her2het import scores
-from her2het.io import write_table
+from her2het.io import gmt, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 cfg = snakemake.params.scores
 adata = ad.read_h5ad(snakemake.input.h5ad)
-sets = [s for path in snakemake.input.gene_sets for s in scores.read_gmt(path)]
+sets = [s for path in snakemake.input.gene_sets for s in gmt.read_gmt(path)]
 usable, report = scores.check_gene_sets(sets, adata.var_names, cfg["min_size"])
 expr = pd.DataFrame(adata.layers["vst"].T, index=adata.var_names, columns=adata.obs_names)
 table = scores.score_samples(

@@ -4,7 +4,6 @@ state) and reproducible saving (:func:`save_figure`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -12,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from her2het.io import save_figure  # noqa: E402,F401  (re-exported by her2het.plots)
 
 COLUMN_WIDTH_IN = 3.5  # one journal column
 GROUP_COLOURS = {
@@ -66,15 +67,3 @@ def data_note(fig: plt.Figure, data_source: str) -> None:
         ha="left",
         va="bottom",
     )
-
-
-def save_figure(fig: plt.Figure, *paths: str | Path, dpi: int = 200) -> None:
-    """Save a figure to each path (format from the suffix) with reproducible metadata."""
-    for p in paths:
-        meta = (
-            {"Software": None}
-            if str(p).endswith(".png")
-            else {"Creator": None, "Producer": None, "CreationDate": None}
-        )
-        fig.savefig(p, dpi=dpi, metadata=meta)
-    plt.close(fig)

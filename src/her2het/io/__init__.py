@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Columns always read as strings (identifiers and factor levels that may look numeric).
 ID_COLUMNS: tuple[str, ...] = (
@@ -49,3 +52,17 @@ def read_table(
     elif extra is not None:
         dtype = extra
     return pd.read_csv(path, sep="\t", dtype=dtype or None, **kwargs)
+
+
+def save_figure(fig: Figure, *paths: str | Path, dpi: int = 200) -> None:
+    """Save a figure to each path (format from the suffix) with reproducible metadata."""
+    for p in paths:
+        meta = (
+            {"Software": None}
+            if str(p).endswith(".png")
+            else {"Creator": None, "Producer": None, "CreationDate": None}
+        )
+        fig.savefig(p, dpi=dpi, metadata=meta)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # a no-op for the bare Figures of her2het.plots

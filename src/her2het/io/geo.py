@@ -40,7 +40,7 @@ constant (``{default: B1}``). Every error names the series-matrix file, its line
     GSE243375_series_matrix.txt.gz, line 37, column 'GSM7790123': field 'pcr' value 'maybe' is
     not in geo.patients.pCR.map (yes, no)
 
-Run ``python -m her2het.geo inspect FILE`` to list the fields of a series matrix, the line each
+Run ``python -m her2het.io.geo inspect FILE`` to list the fields of a series matrix, the line each
 comes from and example values before writing the mapping.
 """
 
@@ -505,7 +505,7 @@ def _build(
                     f"{source}, key 'geo.{section}.{target}': '{target}' is required by "
                     f"{section}.schema.yaml but not mapped; map it to a series-matrix field "
                     f"({target}: {{field: ..., map: {{...}}}}) or give a constant "
-                    f"({target}: {{default: ...}}); `python -m her2het.geo inspect {path}` "
+                    f"({target}: {{default: ...}}); `python -m her2het.io.geo inspect {path}` "
                     f"lists the fields"
                 )
     order = [c for c in req.get("samples", ()) if c in s_spec]
@@ -609,7 +609,7 @@ def build_sheets(
     -------
     samples, patients : pandas.DataFrame
         String frames indexed 1..n (``""`` = missing), ready for
-        :func:`her2het.sheets.validate_sheet`. ``samples`` has the mapped columns (required ones
+        :func:`her2het.io.sheets.validate_sheet`. ``samples`` has the mapped columns (required ones
         first), ``count_column`` (the ``count_column_field`` value) and ``geo_accession``; one
         row per GSM not excluded, in series order. ``patients`` has ``patient`` and the mapped
         patient-level columns, one row per patient in order of first sample. A patient-level
@@ -769,7 +769,7 @@ def load_geo(
     Returns
     -------
     samples, patients, counts : pandas.DataFrame
-        Validated, typed sheets as :func:`her2het.sheets.load_samples` / ``load_patients``
+        Validated, typed sheets as :func:`her2het.io.sheets.load_samples` / ``load_patients``
         return them (index = row 1..n; ``samples`` keeps ``count_column`` = the count table's
         column name and adds ``geo_accession``), and the integer genes x samples counts with the
         sample IDs as columns, in sample order.
@@ -883,15 +883,15 @@ def inspect(path: str | Path) -> str:
     head = f"{path}: {len(df)} samples; {len(df.columns)} fields (characteristics keys lower-cased)"
     foot = (
         "Map fields in the config's geo: section, e.g. "
-        'pCR: {field: "pcr", map: {"yes": 1, "no": 0}} (see her2het.geo)'
+        'pCR: {field: "pcr", map: {"yes": 1, "no": 0}} (see her2het.io.geo)'
     )
     return "\n".join([head, *body, foot])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m her2het.geo inspect FILE``."""
+    """Command line: ``python -m her2het.io.geo inspect FILE``."""
     parser = argparse.ArgumentParser(
-        prog="python -m her2het.geo", description="Import a GEO series (see her2het.geo)."
+        prog="python -m her2het.io.geo", description="Import a GEO series (see her2het.io.geo)."
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_inspect = sub.add_parser("inspect", help="list the fields of a series matrix")
