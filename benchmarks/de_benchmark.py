@@ -17,7 +17,7 @@ set-up: install it yourself (Debian: ``apt-get install r-bioc-deseq2``); without
 with an error.
 
     .venv/bin/python benchmarks/de_benchmark.py [--genes 20000] [--cores 2] [--repeats 3]
-        [--workdir DIR]
+        [--workdir DIR] [--contrasts ID ...]
 """
 
 from __future__ import annotations
@@ -214,32 +214,33 @@ def agreement(ours: pd.DataFrame, r: pd.DataFrame, alpha: float) -> dict[str, An
     }
 
 
-def compare(h5ad: Path, workdir: Path, cores: int, repeats: int) -> pd.DataFrame:
-    """Side by side per design, ``repeats`` alternating runs; one row per design."""
+def compare(
+    h5ad: Path, workdir: Path, cores: int, repeats: int, only: list[str] | None = None
+) -> pd.DataFrame:
+    """Side by side per design: ``repeats`` alternating runs (project, R, project, R, ...) of
+    one design, then the next design; one row per design, also appended to
+    ``workdir/de_vs_r.partial.tsv`` as each design finishes."""
     designs = write_inputs(h5ad, workdir / "r_inputs")
+    if only:
+        designs = [d for d in designs if any(s["id"] in only for s in d["specs"])]
     alpha = de_params()["alpha"]
-    times: dict[str, dict[str, list[tuple[float, float]]]] = {
-        d["key"]: {"project": [], "R": []} for d in designs
-    }
-    loads: list[str] = []
-    for rep in range(repeats):
-        loads.append(os.getloadavg().__repr__())
-        for d in designs:
-            ours, theirs = workdir / f"{d['key']}.project.tsv", workdir / f"{d['key']}.R.tsv"
-            times[d["key"]]["project"].append(run_project(h5ad, d, cores, ours))
-            times[d["key"]]["R"].append(run_r(d, cores, theirs))
-            print(
-                f"run {rep + 1}/{repeats} {d['specs'][0]['id']}: project "
-                f"{times[d['key']]['project'][-1][0]:.1f} s, R {times[d['key']]['R'][-1][0]:.1f} s",
-                flush=True,
-            )
     rows = []
     for d in designs:
-        t = times[d["key"]]
-        proj = [x for x, _ in t["project"]]
-        rr = [x for x, _ in t["R"]]
-        ours = pd.read_csv(workdir / f"{d['key']}.project.tsv", sep="\t")
-        theirs = pd.read_csv(workdir / f"{d['key']}.R.tsv", sep="\t")
+        runs: dict[str, list[tuple[float, float]]] = {"project": [], "R": []}
+        loads = []
+        ours, theirs = workdir / f"{d['key']}.project.tsv", workdir / f"{d['key']}.R.tsv"
+        for rep in range(repeats):
+            loads.append(os.getloadavg()[0])
+            runs["project"].append(run_project(h5ad, d, cores, ours))
+            runs["R"].append(run_r(d, cores, theirs))
+            print(
+                f"{d['specs'][0]['id']} run {rep + 1}/{repeats}: project "
+                f"{runs['project'][-1][0]:.1f} s, R {runs['R'][-1][0]:.1f} s "
+                f"(load {loads[-1]:.1f})",
+                flush=True,
+            )
+        proj = [x for x, _ in runs["project"]]
+        rr = [x for x, _ in runs["R"]]
         row = {
             "contrast": ",".join(s["id"] for s in d["specs"]),
             "design": d["formula"],
@@ -252,10 +253,14 @@ def compare(h5ad: Path, workdir: Path, cores: int, repeats: int) -> pd.DataFrame
             "R_s": round(statistics.median(rr), 1),
         }
         row["ratio"] = round(row["project_s"] / row["R_s"], 2)
-        row["project_process_s"] = round(statistics.median(w for _, w in t["project"]), 1)
-        row["R_process_s"] = round(statistics.median(w for _, w in t["R"]), 1)
-        rows.append(row | agreement(ours, theirs, alpha))
-    print("load averages (1, 5, 15 min) at the start of each round: " + "; ".join(loads))
+        row["project_process_s"] = round(statistics.median(w for _, w in runs["project"]), 1)
+        row["R_process_s"] = round(statistics.median(w for _, w in runs["R"]), 1)
+        row["load_1min"] = ", ".join(f"{x:.1f}" for x in loads)
+        row |= agreement(pd.read_csv(ours, sep="\t"), pd.read_csv(theirs, sep="\t"), alpha)
+        rows.append(row)
+        pd.DataFrame(rows).to_csv(
+            workdir / "de_vs_r.partial.tsv", sep="\t", index=False, lineterminator="\n"
+        )
     return pd.DataFrame(rows)
 
 
@@ -265,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--contrasts", nargs="+", default=None, help="only these contrasts' designs")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -280,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     root = args.workdir or Path(tempfile.mkdtemp(prefix="her2het-debench-"))
     h5ad = make_cohort(root / "paper", args.genes, args.cores)
-    table = compare(h5ad, root, args.cores, args.repeats)
+    table = compare(h5ad, root, args.cores, args.repeats, args.contrasts)
     dest = REPO / "results" / "bench"
     dest.mkdir(parents=True, exist_ok=True)
     table.to_csv(dest / "de_vs_r.tsv", sep="\t", index=False, lineterminator="\n")
