@@ -207,7 +207,8 @@ def agreement(ours: pd.DataFrame, r: pd.DataFrame, alpha: float) -> dict[str, An
     sig_p = set(a.index[(a["padj"] < alpha).to_numpy()])
     sig_r = set(b.index[(b["padj"] < alpha).to_numpy()])
     return {
-        "lfc_pearson": round(float(np.corrcoef(lfc["p"], lfc["r"])[0, 1]), 5),
+        "lfc_pearson": round(float(np.corrcoef(lfc["p"], lfc["r"])[0, 1]), 6),
+        "lfc_median_abs_diff": float(f"{np.median(np.abs(lfc['p'] - lfc['r'])):.2g}"),
         "sig_project": len(sig_p),
         "sig_R": len(sig_r),
         "sig_both": len(sig_p & sig_r),
