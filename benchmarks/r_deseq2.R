@@ -35,15 +35,16 @@ parallel <- workers > 1
 bp <- if (parallel) MulticoreParam(workers) else SerialParam()
 
 t0 <- proc.time()[["elapsed"]]
-dds <- DESeqDataSetFromMatrix(counts, cd, design)
 mm <- model.matrix(design, cd)
 if (any(colSums(mm != 0) == 0)) {
   # nested individuals in groups of unequal size: drop the empty columns and pass the matrix
   # (DESeq2 vignette, "Group-specific condition effects, individuals nested within groups")
   mm <- mm[, colSums(mm != 0) > 0]
   colnames(mm) <- make.names(colnames(mm))
+  dds <- DESeqDataSetFromMatrix(counts, cd, ~1)
   dds <- DESeq(dds, full = mm, useT = TRUE, quiet = TRUE, parallel = parallel, BPPARAM = bp)
 } else {
+  dds <- DESeqDataSetFromMatrix(counts, cd, design)
   dds <- DESeq(dds, useT = TRUE, quiet = TRUE, parallel = parallel, BPPARAM = bp)
 }
 if (length(spec) > 1) {
