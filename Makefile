@@ -63,6 +63,8 @@ validate: setup
 # Wall time, CPU and peak memory per stage, from the count-matrix entry at paper scale and 10x
 # (SIMULATED, 20,000 genes); writes results/bench/workflow_*.tsv. Quantification separately:
 # $(BIN)/python benchmarks/quant_benchmark.py
+# make bench BENCH_ARGS="--r-reference --scales": only the DE fit + test per design against R
+# DESeq2 (results/bench/de_vs_r.tsv); needs R with DESeq2, which the set-up never installs
 bench: setup
 	$(BIN)/python benchmarks/workflow_benchmark.py --cores 2 $(BENCH_ARGS)
 

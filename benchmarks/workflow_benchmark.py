@@ -18,8 +18,14 @@ Writes ``results/bench/workflow_<scale>.tsv`` (per job and per stage) and
 ``results/bench/workflow_summary.tsv`` (one row per scale, plus the 10x/1x ratios), and prints
 them. SIMULATED data; the figures are this machine's.
 
+``--r-reference`` also times R DESeq2 against the project's DE fit + test per design on the
+paper-scale cohort (``de_benchmark.py``: alternating runs, median of ``--repeats``, ratio and
+agreement per design; ``results/bench/de_vs_r.tsv``). It needs R with DESeq2 (e.g. Debian's
+``r-bioc-deseq2``), which the project never installs; without it the benchmark stops at once.
+``--scales`` with no value skips the workflow runs (only the comparison with R).
+
     .venv/bin/python benchmarks/workflow_benchmark.py [--scales paper paper_x10] [--genes 20000]
-        [--cores 2] [--reruns 3] [--workdir DIR]
+        [--cores 2] [--reruns 3] [--workdir DIR] [--r-reference [--repeats 3]]
 """
 
 from __future__ import annotations
@@ -179,12 +185,27 @@ def stage_totals(jobs: pd.DataFrame) -> pd.DataFrame:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scales", nargs="+", default=["paper", "paper_x10"])
+    ap.add_argument("--scales", nargs="*", default=["paper", "paper_x10"])
     ap.add_argument("--genes", type=int, default=20000)
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--reruns", type=int, default=3)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument(
+        "--r-reference", action="store_true", help="also time R DESeq2 per design (needs R)"
+    )
+    ap.add_argument("--repeats", type=int, default=3, help="runs per side with --r-reference")
     args = ap.parse_args()
+    if args.r_reference:
+        import de_benchmark
+
+        r_version = de_benchmark.r_deseq2_version()
+        if r_version is None:
+            print(
+                "--r-reference: R DESeq2 is not installed (Rscript with library(DESeq2), e.g. "
+                "Debian's r-bioc-deseq2); nothing was run",
+                file=sys.stderr,
+            )
+            sys.exit(1)
     root = args.workdir or Path(tempfile.mkdtemp(prefix="her2het-bench-"))
     dest = REPO / "results" / "bench"
     dest.mkdir(parents=True, exist_ok=True)
@@ -211,8 +232,17 @@ def main() -> None:
         for col in ("samples", "workflow_s", "report_s", "total_s", "peak_rss_gib", "jobs_cpu_s"):
             ratio[col] = round(float(out[col][1]) / float(out[col][0]), 2)
         out = pd.concat([out, pd.DataFrame([ratio])], ignore_index=True)
-    out.to_csv(dest / "workflow_summary.tsv", sep="\t", index=False, lineterminator="\n")
-    print("\n" + out.T.to_string(header=False))
+    if summaries:
+        out.to_csv(dest / "workflow_summary.tsv", sep="\t", index=False, lineterminator="\n")
+        print("\n" + out.T.to_string(header=False))
+    if args.r_reference:
+        h5ad = de_benchmark.make_cohort(root / "paper", args.genes, args.cores)
+        table = de_benchmark.compare(h5ad, root / "de_vs_r", args.cores, args.repeats)
+        table.to_csv(dest / "de_vs_r.tsv", sep="\t", index=False, lineterminator="\n")
+        print(
+            f"\n== DE fit + test per design, project vs R DESeq2 {r_version} ({args.cores} cores)"
+        )
+        print(table.to_string(index=False))
     print(f"\nwork directories under {root}; SIMULATED data, this machine's times.")
 
 
