@@ -57,3 +57,34 @@ def test_load_de_reads_every_contrast(tmp_path) -> None:  # type: ignore[no-unty
     )
     tables, summary = her2het.load_de(str(tmp_path))
     assert list(tables) == ["a"] and tables["a"].loc[0, "gene"] == "ERBB2"
+
+
+def test_volcano_legend_sits_outside_the_axes() -> None:
+    """The legend never covers a point or a gene label: it is drawn outside the axes box (a
+    legend inside, as before, overlapped the top gene of a one-hit contrast)."""
+    import numpy as np
+    import pandas as pd
+
+    from her2het.plots import plot_volcano
+
+    rng = np.random.default_rng(1)
+    n = 400
+    table = pd.DataFrame(
+        {"gene": [f"G{i}" for i in range(n)], "log2FC": rng.normal(0, 0.3, n),
+         "pvalue": rng.uniform(0, 1, n), "padj": np.ones(n)}
+    )  # fmt: skip
+    table.loc[0, ["log2FC", "pvalue", "padj"]] = (-1.0, 1e-6, 0.001)  # the one hit, top left
+    summary = pd.Series(
+        {"contrast": "c", "target": "1", "reference": "0", "variable": "pCR",
+         "units_target": 10, "units_reference": 12, "status": "ok"}
+    )  # fmt: skip
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plot_volcano(table, summary, data_source="SIMULATED test")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    (ax,) = fig.axes
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert not legend.overlaps(ax.get_window_extent(renderer))
+    assert not legend.overlaps(ax.title.get_window_extent(renderer))

@@ -60,9 +60,11 @@ def plot_volcano(
         ax.set_xlabel("log2 fold change")
         ax.set_ylabel("-log10 p")
         units = f"n = {summary['units_target']} vs {summary['units_reference']} units"
-        ax.legend(
-            title=f"padj < {alpha}; {units}", loc="upper left", frameon=False, title_fontsize=5
-        )
+        # above the axes, never over a point or a gene label
+        fig.legend(
+            title=f"padj < {alpha}; {units}", loc="outside upper center", ncols=2,
+            frameon=False, title_fontsize=5, fontsize=5,
+        )  # fmt: skip
     data_note(fig, data_source)
     return fig
 
