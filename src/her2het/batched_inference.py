@@ -69,6 +69,10 @@ _SMALL_Q = 6  # dense columns up to which the leverage is summed entry by entry
 _DENSE_CR_MAX = 8  # dense columns up to which the compiled Cox-Reid kernel is used
 _MIN_BLOCKS = 4  # fewer disjoint indicator columns than this: the design is treated as dense
 _CHUNK_ELEMENTS = 2_000_000  # genes per chunk x per-gene work elements (bounds memory)
+_BLOCKS_KEPT = 16  # designs whose block split is kept (Blocks.of)
+
+
+_BLOCKS_SEEN: dict[tuple[tuple[int, ...], bytes], Blocks] = {}
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,23 @@ class Blocks:
 
     @classmethod
     def of(cls, x: np.ndarray) -> Blocks:
-        """Split ``x`` (n x p): indicator columns taken greedily, smallest support first."""
+        """Split ``x`` (n x p): indicator columns taken greedily, smallest support first.
+
+        The split depends on ``x`` alone, and one fit asks for it several times (IRLS, each
+        dispersion search, the Wald test; the power calculator thousands of times for a few
+        designs), so it is kept for the last :data:`_BLOCKS_KEPT` designs seen.
+        """
+        x = np.asarray(x, dtype=float)
+        key = (x.shape, x.tobytes())
+        found = _BLOCKS_SEEN.get(key)
+        if found is None:
+            if len(_BLOCKS_SEEN) >= _BLOCKS_KEPT:
+                _BLOCKS_SEEN.pop(next(iter(_BLOCKS_SEEN)))
+            found = _BLOCKS_SEEN[key] = cls._split(x)
+        return found
+
+    @classmethod
+    def _split(cls, x: np.ndarray) -> Blocks:
         n, p = x.shape
         binary = [j for j in range(p) if np.isin(x[:, j], (0.0, 1.0)).all() and x[:, j].any()]
         binary.sort(key=lambda j: (int(x[:, j].sum()), j))
@@ -521,7 +541,11 @@ class BatchedInference(DefaultInference):  # type: ignore[misc]
         max_beta: float = 30,
         optimizer: Any = "L-BFGS-B",
         maxiter: int = 250,
+        hat_diagonal: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """PyDESeq2's IRLS for every gene at once; ``hat_diagonal=False`` skips the hat
+        matrix's diagonal (NaN instead; only Cook's distances use it), for callers that need
+        the coefficients alone. The coefficients do not depend on it."""
         x = np.asarray(design_matrix, dtype=float)
         y = np.asarray(counts, dtype=float)
         sf = np.asarray(size_factors, dtype=float)
@@ -564,8 +588,8 @@ class BatchedInference(DefaultInference):  # type: ignore[misc]
                 ratio = np.abs(new_dev - dev[ok]) / (np.abs(new_dev) + 0.1)
                 dev[ok] = new_dev
                 active[ok[ratio <= beta_tol]] = False
-        hat = np.empty((n, n_genes))
-        for part in _chunks(n_genes, blocks.chunk(n_genes)):
+        hat = np.full((n, n_genes), np.nan)
+        for part in _chunks(n_genes, blocks.chunk(n_genes)) if hat_diagonal else ():
             w = mu[:, part] / (1.0 + mu[:, part] * disp[part])
             b, c, e = blocks.gram(w, ridge)
             hat[:, part] = w * blocks.leverage(b, c, Blocks.schur(b, c, e))

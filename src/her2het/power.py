@@ -455,7 +455,7 @@ def fit_de(
     if len(np.unique(x, axis=0)) == p:
         mu_hat = inf.lin_reg_mu(y, sf, x, min_mu)
     else:
-        mu_hat = inf.irls(y, sf, x, start, min_mu, beta_tol)[1]
+        mu_hat = inf.irls(y, sf, x, start, min_mu, beta_tol, hat_diagonal=False)[1]
     disp, _ = inf.alpha_mle(y, x, mu_hat, start, min_disp, max_disp, cr_reg=True)
     disp = np.clip(disp, min_disp, max_disp)
     if map_dispersions:
@@ -471,7 +471,7 @@ def fit_de(
         )  # fmt: skip
         outlier = np.log(disp) > np.log(trend) + 2 * np.sqrt(sq)
         disp = np.where(outlier, disp, np.clip(map_disp, min_disp, max_disp))
-    beta, mu, _, _ = inf.irls(y, sf, x, disp, min_mu, beta_tol)
+    beta, mu, _, _ = inf.irls(y, sf, x, disp, min_mu, beta_tol, hat_diagonal=False)
     ridge = np.diag(np.full(p, 1e-6))  # PyDESeq2's ridge factor (a matrix)
     for name, c in contrasts.items():
         _, stat, _ = inf.wald_test(x, disp, beta, mu, ridge, c, np.zeros(p))
