@@ -1,9 +1,15 @@
-"""The table conventions of the workflow, in one place: every rule script reads and writes its
-tables through :func:`read_table` and :func:`write_table`.
+"""Files in and out. This module holds the table conventions of the workflow, in one place:
+every rule script reads and writes its tables through :func:`read_table` and
+:func:`write_table`, and its figures through :func:`save_figure`.
 
 Tables are tab-separated text with ``\\n`` line ends (byte-identical on every platform), no
 index column unless asked for, and identifiers read as text (:data:`ID_COLUMNS`: a sample
 ``007`` or a level ``1`` must not become a number).
+
+Submodules: :mod:`her2het.io.sheets` (config, input sheets, count matrices, FISH cell tables;
+the one-line input errors), :mod:`her2het.io.geo` (GEO import, ``python -m her2het.io.geo
+inspect``), :mod:`her2het.io.gmt` (gene-set files) and :mod:`her2het.io.centroids` (centroid
+and centre files, the pinned download).
 """
 
 from __future__ import annotations
