@@ -148,9 +148,7 @@ def findings_inputs(wildcards=None):
         inputs["interaction"] = out("de/contrasts/treatment_HET_vs_nonHET.tsv")
     if HAS_FISH:
         inputs["fish_samples"] = out("fish/samples.tsv")
-    if config["subtype"]["enabled"]:
-        inputs["transitions"] = out("subtypes/transitions.tsv")
-    return inputs
+    return inputs | subtype_transitions()
 
 
 def survival_inputs(wildcards=None):
@@ -162,7 +160,7 @@ def survival_inputs(wildcards=None):
 
 
 def subtype_transitions(wildcards=None):
-    """Subtype transitions (figure 4), when subtyping runs."""
+    """Subtype transitions (figure 4 and the findings), when subtyping runs."""
     if config["subtype"]["enabled"]:
         return {"transitions": out("subtypes/transitions.tsv")}
     return {}
