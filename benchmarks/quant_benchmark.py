@@ -36,12 +36,13 @@ BIN = Path(sys.executable).parent
 def make_data(root: Path, n_samples: int, pairs: int) -> list[tuple[str, Path, Path]]:
     from her2het import reads
     from her2het import simulate as S
+    from her2het.io import fastq
 
     design = S.resolve_design("paper")
     genes = S.gene_table(design, 1)
     rng = np.random.default_rng(1)
     tx = reads.build_transcriptome(genes, rng)
-    reads.write_fasta(tx, root / "transcriptome.fa")
+    fastq.write_fasta(tx, root / "transcriptome.fa")
     (root / "fastq").mkdir()
     mu = rng.lognormal(3.0, 2.0, len(tx.table))
     out = []
@@ -49,7 +50,7 @@ def make_data(root: Path, n_samples: int, pairs: int) -> list[tuple[str, Path, P
         s = f"B{i + 1:03d}"
         counts = rng.multinomial(pairs, mu / mu.sum())
         r1, r2 = root / "fastq" / f"{s}_R1.fq.gz", root / "fastq" / f"{s}_R2.fq.gz"
-        reads.write_sample_fastq(
+        fastq.write_sample_fastq(
             tx, counts, s, [r1], [r2], rng, reads.ReadParams(foreign_fraction=0.0)
         )
         out.append((s, r1, r2))

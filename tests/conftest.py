@@ -17,7 +17,8 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A written tiny demo cohort (sheets, counts, FISH cells, truth)."""
-    from her2het.simulate import simulate_cohort, write_demo
+    from her2het.io.demo import write_demo
+    from her2het.simulate import simulate_cohort
 
     out = tmp_path_factory.mktemp("tiny")
     write_demo(simulate_cohort("tiny", 7), out)

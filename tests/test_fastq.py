@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from her2het.fastq import FastqError, check_stream
+from her2het.io.fastq import FastqError, check_stream
 
 REC = "@r{i}/1\nACGTACGTAC\n+\nIIIIIIIIII\n"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from her2het import multiqc
+from her2het.io import multiqc
 
 from .conftest import REPO
 

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2het import quant
+from her2het import qc
+from her2het.io import quant
 
 
 def test_tx2gene_from_gencode_and_ensembl_headers(tmp_path: Path) -> None:
@@ -73,7 +74,7 @@ def test_compare_with_truth() -> None:
     truth = pd.DataFrame(rng.integers(0, 1000, (200, 3)), columns=list("abc"))
     est = truth * 1.0
     est["c"] = rng.permutation(est["c"].to_numpy())
-    table = quant.compare_with_truth(est, truth).set_index("sample")
+    table = qc.compare_with_truth(est, truth).set_index("sample")
     assert table.loc["a", "pearson_log"] == 1.0 and table.loc["a", "ratio"] == 1.0
     assert table.loc["c", "pearson_log"] < 0.5
     assert table.loc["all", "genes_compared"] == (truth.to_numpy() >= 10).sum()

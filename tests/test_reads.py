@@ -10,6 +10,7 @@ import pandas as pd
 
 from her2het import reads as R
 from her2het import simulate as S
+from her2het.io import fastq
 
 
 def _genes(n: int = 30) -> pd.DataFrame:
@@ -25,8 +26,8 @@ def test_transcriptome_isoforms_headers_and_fasta_roundtrip(tmp_path: Path) -> N
     assert np.allclose(t.groupby("gene")["fraction"].sum(), 1.0, atol=1e-5)
     assert t["length"].min() >= 2 * R.MIN_EXON
     assert tx.header(0).split("|")[5] == "G0" and tx.header(0).split("|")[4] == "G0-201"
-    R.write_fasta(tx, tmp_path / "tx.fa")
-    back = R.read_fasta(tmp_path / "tx.fa")
+    fastq.write_fasta(tx, tmp_path / "tx.fa")
+    back = fastq.read_fasta(tmp_path / "tx.fa")
     assert back.table["transcript_id"].tolist() == t["transcript_id"].tolist()
     assert np.array_equal(back.seq, tx.seq)
 
@@ -74,14 +75,14 @@ def test_fastq_lanes_single_and_paired_are_deterministic(tmp_path: Path) -> None
         d.mkdir()
         fq1 = [d / "L1_R1.fq.gz", d / "L2_R1.fq.gz"]
         fq2 = [d / "L1_R2.fq.gz", d / "L2_R2.fq.gz"]
-        n = R.write_sample_fastq(tx, counts, "S1", fq1, fq2, R.sample_rng(7, 3))
+        n = fastq.write_sample_fastq(tx, counts, "S1", fq1, fq2, R.sample_rng(7, 3))
         files.append([f.read_bytes() for f in fq1 + fq2])
     assert files[0] == files[1]
     lines = [gzip.decompress(b).decode().splitlines() for b in files[0]]
     assert sum(len(x) for x in lines[:2]) == 4 * n
     assert lines[0][0].startswith("@S1.000000001/1") and lines[2][0].startswith("@S1.000000001/2")
     se = tmp_path / "se.fq.gz"
-    n_se = R.write_sample_fastq(
+    n_se = fastq.write_sample_fastq(
         tx, counts, "S1", [se], None, R.sample_rng(7, 3), R.ReadParams(paired=False)
     )
     assert n_se == n and len(gzip.decompress(se.read_bytes()).splitlines()) == 4 * n

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from her2het import quant, reads, salmon
+from her2het import reads
+from her2het.io import fastq, quant, salmon
 
 pytestmark = pytest.mark.skipif(
     shutil.which("salmon") is None, reason="salmon not installed (make system-tools)"
@@ -29,7 +30,7 @@ def ref(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, reads.Transcrip
         {"gene_id": [f"ENSGT{i:05d}" for i in range(40)], "gene": [f"GENE{i}" for i in range(40)]}
     )
     tx = reads.build_transcriptome(genes, np.random.default_rng(11))
-    reads.write_fasta(tx, d / "tx.fa")
+    fastq.write_fasta(tx, d / "tx.fa")
     salmon.build_index(d / "tx.fa", d / "index", d / "index.log", kmer=25, threads=2)
     return d, tx, d / "index"
 
@@ -48,7 +49,7 @@ def test_paired_end_two_lanes_are_merged(ref, tmp_path: Path) -> None:
     counts = _counts(tx, 1)
     fq1 = [tmp_path / "L1_R1.fq.gz", tmp_path / "L2_R1.fq.gz"]
     fq2 = [tmp_path / "L1_R2.fq.gz", tmp_path / "L2_R2.fq.gz"]
-    n = reads.write_sample_fastq(tx, counts, "S1", fq1, fq2, np.random.default_rng(2))
+    n = fastq.write_sample_fastq(tx, counts, "S1", fq1, fq2, np.random.default_rng(2))
     out = tmp_path / "q"
     assert salmon.quant(index, fq1, fq2, out, tmp_path / "q.log", threads=2) == n
     meta = _meta(out)
@@ -71,7 +72,7 @@ def test_single_end(ref, tmp_path: Path) -> None:
     _, tx, index = ref
     fq = [tmp_path / "se.fq.gz"]
     p = reads.ReadParams(paired=False)
-    n = reads.write_sample_fastq(tx, _counts(tx, 3), "S2", fq, None, np.random.default_rng(4), p)
+    n = fastq.write_sample_fastq(tx, _counts(tx, 3), "S2", fq, None, np.random.default_rng(4), p)
     out = tmp_path / "q"
     salmon.quant(index, fq, None, out, tmp_path / "q.log", threads=2)
     assert _meta(out)["num_processed"] == n
@@ -82,7 +83,7 @@ def test_single_end(ref, tmp_path: Path) -> None:
 def test_truncated_fastq_fails_naming_the_file(ref, tmp_path: Path) -> None:
     _, tx, index = ref
     fq1, fq2 = [tmp_path / "R1.fq.gz"], [tmp_path / "R2.fq.gz"]
-    reads.write_sample_fastq(tx, _counts(tx, 5), "S3", fq1, fq2, np.random.default_rng(6))
+    fastq.write_sample_fastq(tx, _counts(tx, 5), "S3", fq1, fq2, np.random.default_rng(6))
     data = fq2[0].read_bytes()
     fq2[0].write_bytes(data[: len(data) // 2])  # e.g. an interrupted download
     with pytest.raises(salmon.QuantError, match=r"R2\.fq\.gz: truncated gzip file"):
@@ -92,7 +93,7 @@ def test_truncated_fastq_fails_naming_the_file(ref, tmp_path: Path) -> None:
 def test_mates_with_different_record_counts_fail(ref, tmp_path: Path) -> None:
     _, tx, index = ref
     fq1, fq2 = [tmp_path / "R1.fq.gz"], [tmp_path / "R2.fq.gz"]
-    reads.write_sample_fastq(tx, _counts(tx, 7), "S4", fq1, fq2, np.random.default_rng(8))
+    fastq.write_sample_fastq(tx, _counts(tx, 7), "S4", fq1, fq2, np.random.default_rng(8))
     lines = gzip.decompress(fq2[0].read_bytes()).splitlines(keepends=True)
     fq2[0].write_bytes(gzip.compress(b"".join(lines[:400])))  # 100 complete records
     with pytest.raises(salmon.QuantError, match=r"R1\.fq\.gz\) hold more records than read-2"):
@@ -127,6 +128,6 @@ def test_salmon_failure_is_reported_and_checkers_do_not_hang(ref, tmp_path: Path
     _, tx, _ = ref
     fq = [tmp_path / "se.fq.gz"]
     p = reads.ReadParams(paired=False)
-    reads.write_sample_fastq(tx, _counts(tx, 9), "S5", fq, None, np.random.default_rng(1), p)
+    fastq.write_sample_fastq(tx, _counts(tx, 9), "S5", fq, None, np.random.default_rng(1), p)
     with pytest.raises(salmon.QuantError, match=r"salmon quant failed with exit status \d+; see"):
         salmon.quant(tmp_path / "no_index", fq, None, tmp_path / "q", tmp_path / "q.log")

@@ -10,7 +10,8 @@ import pytest
 
 from her2het import simulate as S
 from her2het.io import gmt
-from her2het.simulate import NULL_EFFECTS, simulate_cohort, write_demo
+from her2het.io.demo import write_demo
+from her2het.simulate import NULL_EFFECTS, simulate_cohort
 
 
 @pytest.fixture(scope="module")

@@ -369,19 +369,21 @@ def test_single_end_demo_through_salmon(tmp_path: Path) -> None:
 def test_user_fastq_entry_and_corrupt_fastq_fails_that_sample(tmp_path: Path) -> None:
     """Sheets with FASTQ files and a transcript FASTA: one truncated file fails its job only."""
     from her2het import reads
-    from her2het.simulate import simulate_cohort, write_demo
+    from her2het.io import fastq
+    from her2het.io.demo import write_demo
+    from her2het.simulate import simulate_cohort
 
     data = tmp_path / "data"
     cohort = simulate_cohort("tiny", 8, reads=True)
     paths = write_demo(cohort, data)
     samples = cohort.samples.copy()
-    tx = reads.read_fasta(paths["transcriptome"])
+    tx = fastq.read_fasta(paths["transcriptome"])
     for i, s in enumerate(samples["sample"]):
         fq1 = [f"data/fastq/{s} R1.fq.gz"]  # a space in the path: quoted for the shell
         fq2 = [f"data/fastq/{s} R2.fq.gz"]
         (tmp_path / "data" / "fastq").mkdir(exist_ok=True)
         counts = cohort.tx_counts[s].reindex(tx.table["transcript_id"]).to_numpy()
-        reads.write_sample_fastq(
+        fastq.write_sample_fastq(
             tx,
             counts,
             s,
@@ -408,7 +410,7 @@ def test_user_fastq_entry_and_corrupt_fastq_fails_that_sample(tmp_path: Path) ->
     assert not (quant_dir / bad_sample / "quant.sf").exists()
 
     # fix the file and resume: only the failed sample and the aggregation run
-    reads.write_sample_fastq(
+    fastq.write_sample_fastq(
         tx,
         cohort.tx_counts[bad_sample].reindex(tx.table["transcript_id"]).to_numpy(),
         bad_sample,

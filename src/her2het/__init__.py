@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 if hasattr(sys.modules.get("__main__"), "snakemake"):  # a workflow job script
-    from her2het import joblog
+    from her2het.io import joblog
 
     joblog.install()
 
@@ -25,29 +25,27 @@ __all__ = ["__version__", "load_cohort", "load_expression", "load_de", "load_res
 
 def load_cohort(path: str = "results/cohort/cohort.h5ad"):  # type: ignore[no-untyped-def]
     """Open the cohort AnnData written by the workflow (for notebooks)."""
-    import anndata as ad
+    from her2het.io import read_anndata
 
-    return ad.read_h5ad(path)
+    return read_anndata(path)
 
 
 def load_expression(path: str = "results/expression/expression.h5ad"):  # type: ignore[no-untyped-def]
     """Open the normalised cohort (VST in ``X`` and ``layers['vst']``, ``layers['log2cpm']``)."""
-    import anndata as ad
+    from her2het.io import read_anndata
 
-    return ad.read_h5ad(path)
+    return read_anndata(path)
 
 
 def load_de(results: str = "results"):  # type: ignore[no-untyped-def]
     """Every contrast's DE table, keyed by contrast id, and the summary table."""
     from pathlib import Path
 
-    import pandas as pd
+    from her2het.io import read_table
 
     root = Path(results) / "de"
-    summary = pd.read_csv(root / "summary.tsv", sep="\t", keep_default_na=False)
-    tables = {
-        c: pd.read_csv(root / "contrasts" / f"{c}.tsv", sep="\t") for c in summary["contrast"]
-    }
+    summary = read_table(root / "summary.tsv", keep_default_na=False)
+    tables = {c: read_table(root / "contrasts" / f"{c}.tsv") for c in summary["contrast"]}
     return tables, summary
 
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
+from her2het.io.sheets import load_schema
 
 __all__ = ["SCHEMA", "render", "main"]
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     root = Path(__file__).resolve().parents[2]
     path = Path(args[0]) if args else root / SCHEMA
-    schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+    schema = load_schema(path)
     sys.stdout.write(render(schema))
     return 0
 

@@ -33,8 +33,8 @@ from typing import Any
 
 import pandas as pd
 
-from her2het import de, outcome, quant, simulate, skips
-from her2het.io import gmt, sheets
+from her2het import de, outcome, simulate, skips
+from her2het.io import gmt, quant, sheets
 
 Warn = Callable[[str], None]
 

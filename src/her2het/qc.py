@@ -1,7 +1,7 @@
 """Per-sample RNA-seq quality control: library size, detected genes, mapping rate, PCA outliers.
 
 Input is the validated genes x samples integer count matrix (index: gene, columns: sample IDs)
-and, for FASTQ input, salmon's per-sample statistics (:func:`her2het.quant.salmon_stats`:
+and, for FASTQ input, salmon's per-sample statistics (:func:`her2het.io.quant.salmon_stats`:
 columns ``sample``, ``num_processed``, ``num_mapped``, ``percent_mapped``). Sample IDs are
 compared as strings. The sample order of every output table is the column order of ``counts``.
 
@@ -318,3 +318,37 @@ def apply_exclusion(
     excluded = samples.loc[drop].reset_index(drop=True)
     excluded["reason"] = flags["outlier_reason"].reindex(ids[drop]).astype(str).to_numpy()
     return kept, excluded
+
+
+def compare_with_truth(
+    estimated: pd.DataFrame, truth: pd.DataFrame, *, min_count: int = 10
+) -> pd.DataFrame:
+    """Per-sample agreement of salmon's gene estimates with the simulated read counts.
+
+    Columns: sample, genes_compared (truth >= ``min_count``), pearson_log (Pearson r of
+    log(1 + count)), spearman, total_truth, total_estimated, ratio (estimated / truth).
+    The last row (``sample`` = ``all``) pools every sample.
+    """
+    genes = truth.index.intersection(estimated.index)
+    t = truth.loc[genes, estimated.columns]
+    e = estimated.loc[genes]
+    rows = []
+    for s in [*estimated.columns, "all"]:
+        tv = t.to_numpy().ravel() if s == "all" else t[s].to_numpy()
+        ev = e.to_numpy().ravel() if s == "all" else e[s].to_numpy()
+        keep = tv >= min_count
+        lt, le = np.log1p(tv[keep]), np.log1p(ev[keep])
+        rows.append(
+            {
+                "sample": s,
+                "genes_compared": int(keep.sum()),
+                "pearson_log": round(float(np.corrcoef(lt, le)[0, 1]), 4),
+                "spearman": round(
+                    float(pd.Series(tv[keep]).corr(pd.Series(ev[keep]), method="spearman")), 4
+                ),
+                "total_truth": int(tv.sum()),
+                "total_estimated": round(float(ev.sum()), 1),
+                "ratio": round(float(ev.sum() / tv.sum()), 4),
+            }
+        )
+    return pd.DataFrame(rows)

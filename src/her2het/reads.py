@@ -10,7 +10,7 @@ writes what a sequencer and a reference would give, generated from the simulator
   planted genes. The sequences are random and are not human sequence.
 * :func:`split_to_transcripts` - splits gene-level read counts into isoforms with fixed,
   planted isoform fractions (written to the truth table).
-* :func:`simulate_fragments` / :func:`write_fastq` - per-sample reads: fragment length
+* :func:`simulate_fragments` / :func:`sample_fastq_lanes` - per-sample reads: fragment length
   ~ Normal(mean, sd) clipped to the transcript, uniform position, random strand (unstranded
   library, salmon's ``IU``), substitution errors at a fixed rate, paired or single end, records
   shuffled and split into lanes. Everything is vectorised (no per-read Python objects) and
@@ -19,10 +19,7 @@ writes what a sequencer and a reference would give, generated from the simulator
 
 from __future__ import annotations
 
-import gzip
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -114,15 +111,6 @@ def build_transcriptome(genes: pd.DataFrame, rng: np.random.Generator) -> Transc
     lengths = table["length"].to_numpy()
     offset = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     return Transcriptome(table=table, seq=np.concatenate(chunks), offset=offset)
-
-
-def write_fasta(tx: Transcriptome, path: str | Path, width: int = 70) -> None:
-    """Write the transcriptome as FASTA (GENCODE-style headers, ``width`` bases per line)."""
-    with open(path, "w", encoding="ascii", newline="\n") as fh:
-        for i, (start, n) in enumerate(zip(tx.offset, tx.table["length"], strict=True)):
-            s = tx.seq[start : start + n].tobytes().decode("ascii")
-            fh.write(f">{tx.header(i)}\n")
-            fh.write("\n".join(s[j : j + width] for j in range(0, len(s), width)) + "\n")
 
 
 def split_to_transcripts(
@@ -222,56 +210,30 @@ def fastq_bytes(reads: np.ndarray, sample: str, first: int, mate: int, qual: int
     return rec.tobytes()
 
 
-def write_fastq_gz(path: str | Path, data: bytes, level: int = 1) -> None:
-    """Gzip ``data`` to ``path`` with a zero timestamp (byte-identical across runs)."""
-    with (
-        open(path, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=level, mtime=0) as gz,
-    ):
-        gz.write(data)
-
-
-def write_sample_fastq(
+def sample_fastq_lanes(
     tx: Transcriptome,
     counts: np.ndarray,
     sample: str,
-    fq1: Sequence[str | Path],
-    fq2: Sequence[str | Path] | None,
+    n_lanes: int,
     rng: np.random.Generator,
     params: ReadParams = ReadParams(),
-) -> int:
-    """Simulate one sample's reads and write them split evenly over ``len(fq1)`` lanes.
+) -> list[tuple[bytes, bytes | None]]:
+    """Simulate one sample's reads as FASTQ text split evenly over ``n_lanes`` lanes.
 
-    Returns the number of fragments (read pairs for paired-end) written.
+    Returns one ``(read 1, read 2)`` pair of FASTQ texts per lane (read 2 is None for single
+    end); :func:`her2het.io.fastq.write_sample_fastq` writes them.
     """
-    if params.paired != bool(fq2):
-        raise ValueError("fq2 files are needed exactly when reads are paired")
-    if fq2 is not None and len(fq2) != len(fq1):
-        raise ValueError("fq1 and fq2 need the same number of lanes")
     r1, r2 = simulate_fragments(tx, counts, rng, params)
-    bounds = np.linspace(0, len(r1), len(fq1) + 1).astype(int)
-    for lane, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-        write_fastq_gz(fq1[lane], fastq_bytes(r1[a:b], sample, a + 1, 1))
-        if r2 is not None and fq2 is not None:
-            write_fastq_gz(fq2[lane], fastq_bytes(r2[a:b], sample, a + 1, 2))
-    return len(r1)
+    bounds = np.linspace(0, len(r1), n_lanes + 1).astype(int)
+    return [
+        (
+            fastq_bytes(r1[a:b], sample, a + 1, 1),
+            None if r2 is None else fastq_bytes(r2[a:b], sample, a + 1, 2),
+        )
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
 
 
 def sample_rng(seed: int, sample_index: int) -> np.random.Generator:
     """The read stream of one sample (independent of every other sample and stream)."""
     return np.random.default_rng(np.random.SeedSequence([seed, 0x5EAD5, sample_index]))
-
-
-def read_fasta(path: str | Path) -> Transcriptome:
-    """Read a transcriptome FASTA back (IDs up to the first '|' or space; no fractions)."""
-    text = Path(path).read_bytes()
-    ids: list[str] = []
-    chunks: list[np.ndarray] = []
-    for rec in text.split(b">")[1:]:
-        head, _, body = rec.partition(b"\n")
-        ids.append(head.split(b"|")[0].split()[0].decode("ascii"))
-        chunks.append(np.frombuffer(body.replace(b"\n", b"").replace(b"\r", b""), np.uint8))
-    lengths = np.array([len(c) for c in chunks], dtype=np.int64)
-    table = pd.DataFrame({"transcript_id": ids, "length": lengths})
-    offset = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    return Transcriptome(table=table, seq=np.concatenate(chunks), offset=offset)

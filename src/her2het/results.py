@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 import pandas as pd
 
-from her2het.io import ID_COLUMNS, read_table
+from her2het.io import ID_COLUMNS, read_anndata, read_table
 
 if TYPE_CHECKING:
     import anndata as ad
@@ -509,11 +509,9 @@ class Results:
     # -- helpers -------------------------------------------------------------------------------
     def _anndata(self, rel: str, rule: str) -> ad.AnnData:
         if rel not in self._cache:
-            import anndata
-
             file = self.root / rel
             self._require(file, rule, "")
-            self._cache[rel] = anndata.read_h5ad(file)
+            self._cache[rel] = read_anndata(file)
         return self._cache[rel]
 
     def _spec(self, name: str) -> _Table:

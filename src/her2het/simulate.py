@@ -39,7 +39,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -232,7 +231,7 @@ def simulate_design(
     patients, samples
         Sheets in the layout of ``workflow/schemas/patients.schema.yaml`` and
         ``samples.schema.yaml``, plus hidden truth columns prefixed ``true_`` (dropped by
-        :func:`write_demo` from the user-facing sheets).
+        :func:`her2het.io.demo.write_demo` from the user-facing sheets).
     """
     rng = _streams(seed)["design"]
     n = design.n_patients
@@ -1002,46 +1001,6 @@ def simulate_cohort(
         transcriptome=transcriptome,
         tx_counts=tx_counts,
     )
-
-
-def write_demo(cohort: DemoCohort, outdir: str | Path) -> dict[str, Path]:
-    """Write a demo cohort: sheets, counts and FISH cells, and ``truth/`` beside them.
-
-    Tables are written so that the same cohort always gives byte-identical files.
-    """
-    import json
-
-    out = Path(outdir)
-    (out / "truth").mkdir(parents=True, exist_ok=True)
-    paths = {
-        "samples": out / "samples.tsv",
-        "patients": out / "patients.tsv",
-        "counts": out / "counts.tsv",
-        "fish_cells": out / "fish_cells.parquet",
-        "truth_samples": out / "truth" / "samples.tsv",
-        "truth_patients": out / "truth" / "patients.tsv",
-        "truth_effects": out / "truth" / "effects.tsv",
-        "truth_fish_areas": out / "truth" / "fish_areas.tsv",
-        "params": out / "truth" / "params.json",
-    }
-    tsv = {"sep": "\t", "index": False, "lineterminator": "\n"}
-    cohort.samples.to_csv(paths["samples"], **tsv)
-    cohort.patients.to_csv(paths["patients"], **tsv)
-    cohort.counts.to_csv(paths["counts"], sep="\t", lineterminator="\n")
-    cohort.fish_cells.to_parquet(paths["fish_cells"], index=False, compression="zstd")
-    cohort.truth_samples.to_csv(paths["truth_samples"], **tsv)
-    cohort.truth_patients.to_csv(paths["truth_patients"], **tsv)
-    cohort.truth_effects.to_csv(paths["truth_effects"], **tsv)
-    cohort.truth_fish_areas.to_csv(paths["truth_fish_areas"], **tsv)
-    paths["params"].write_text(json.dumps(cohort.params, indent=2, sort_keys=True) + "\n")
-    if cohort.transcriptome is not None and cohort.tx_counts is not None:
-        paths["transcriptome"] = out / "transcriptome.fa"
-        paths["truth_transcripts"] = out / "truth" / "transcripts.tsv"
-        paths["truth_tx_counts"] = out / "truth" / "tx_counts.parquet"
-        R.write_fasta(cohort.transcriptome, paths["transcriptome"])
-        cohort.transcriptome.table.to_csv(paths["truth_transcripts"], **tsv)
-        cohort.tx_counts.to_parquet(paths["truth_tx_counts"], compression="zstd")
-    return paths
 
 
 def simulate_fish_only(

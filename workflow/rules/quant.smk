@@ -25,7 +25,7 @@ rule salmon_index:
         kmer=config["quant"]["kmer"],
         decoys=decoys_arg,
     shell:
-        "{params.python} -m her2het.salmon index --transcriptome {input.transcriptome:q} {params.decoys} "
+        "{params.python} -m her2het.io.salmon index --transcriptome {input.transcriptome:q} {params.decoys} "
         "--kmer {params.kmer} --threads {threads} --out {output.index:q} --log {log:q}"
 
 
@@ -57,7 +57,7 @@ rule salmon_quant:
         libtype=config["quant"]["libtype"],
         extra=config["quant"]["extra"],
     shell:
-        "{params.python} -m her2het.salmon quant --index {input.index:q} --r1 {params.r1:q} "
+        "{params.python} -m her2het.io.salmon quant --index {input.index:q} --r1 {params.r1:q} "
         "--r2 {params.r2:q} --libtype {params.libtype} --extra={params.extra:q} "
         "--threads {threads} --out {params.outdir:q} --log {log:q}"
 

@@ -2,8 +2,7 @@
 
 import sys
 
-from her2het import quant
-from her2het.io import write_table
+from her2het.io import quant, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp = snakemake.input

@@ -1,5 +1,5 @@
 """MultiQC report: salmon's output (when reads were quantified) plus the workflow's QC table and
-PCA as custom content (her2het.multiqc)."""
+PCA as custom content (her2het.io.multiqc)."""
 
 import subprocess
 import sys
@@ -7,8 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from her2het import multiqc
-from her2het.io import read_table
+from her2het.io import multiqc, read_table
 
 log = open(snakemake.log[0], "w")
 sys.stderr = log

@@ -2,13 +2,13 @@
 
 import sys
 
-from her2het import quant
+from her2het import qc
 from her2het.io import read_table, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 est = read_table(snakemake.input.estimated, index_col=0)
 truth = read_table(snakemake.input.truth, index_col=0)
-table = quant.compare_with_truth(est, truth)
+table = qc.compare_with_truth(est, truth)
 write_table(table, snakemake.output.table)
 pooled = table.iloc[-1]  # the row of all samples pooled
 print(

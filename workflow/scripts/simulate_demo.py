@@ -3,7 +3,8 @@
 import sys
 from pathlib import Path
 
-from her2het.simulate import simulate_cohort, write_demo
+from her2het.io.demo import write_demo
+from her2het.simulate import simulate_cohort
 
 sys.stderr = open(snakemake.log[0], "w")
 d = snakemake.params.demo

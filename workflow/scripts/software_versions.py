@@ -2,8 +2,7 @@
 
 import sys
 
-from her2het import multiqc
-from her2het.io import write_table
+from her2het.io import multiqc, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 tools = {"python": [sys.executable, "--version"]}  # snakemake, multiqc: Python packages

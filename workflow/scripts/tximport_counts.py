@@ -3,8 +3,7 @@
 import sys
 from pathlib import Path
 
-from her2het import quant
-from her2het.io import read_table, write_table
+from her2het.io import quant, read_table, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out, p = snakemake.input, snakemake.output, snakemake.params

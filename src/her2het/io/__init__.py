@@ -6,10 +6,19 @@ Tables are tab-separated text with ``\\n`` line ends (byte-identical on every pl
 index column unless asked for, and identifiers read as text (:data:`ID_COLUMNS`: a sample
 ``007`` or a level ``1`` must not become a number).
 
-Submodules: :mod:`her2het.io.sheets` (config, input sheets, count matrices, FISH cell tables;
-the one-line input errors), :mod:`her2het.io.geo` (GEO import, ``python -m her2het.io.geo
-inspect``), :mod:`her2het.io.gmt` (gene-set files) and :mod:`her2het.io.centroids` (centroid
-and centre files, the pinned download).
+Outside this package no module of :mod:`her2het` reads or writes a file
+(``tests/test_structure.py`` checks it). Submodules:
+
+* :mod:`her2het.io.sheets` - config, input sheets, count matrices, FISH cell tables; the
+  one-line input errors.
+* :mod:`her2het.io.geo` - GEO import (``python -m her2het.io.geo inspect``).
+* :mod:`her2het.io.gmt` - gene-set files; :mod:`her2het.io.centroids` - centroid and centre
+  files and their pinned download (:mod:`her2het.io.fetch`).
+* :mod:`her2het.io.quant` - transcript annotations and salmon's output;
+  :mod:`her2het.io.salmon` - the salmon command line (``python -m her2het.io.salmon``) with
+  the streaming FASTQ check of :mod:`her2het.io.fastq`, which also writes the SIMULATED demo's
+  FASTA and FASTQ files; :mod:`her2het.io.demo` writes the rest of the demo.
+* :mod:`her2het.io.multiqc` - MultiQC custom content; :mod:`her2het.io.joblog` - the job logs.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
+    import anndata as ad
     from matplotlib.figure import Figure
 
 #: Columns always read as strings (identifiers and factor levels that may look numeric).
@@ -58,6 +68,13 @@ def read_table(
     elif extra is not None:
         dtype = extra
     return pd.read_csv(path, sep="\t", dtype=dtype or None, **kwargs)
+
+
+def read_anndata(path: str | Path) -> ad.AnnData:
+    """Read an AnnData file written by the workflow (``.h5ad``)."""
+    import anndata
+
+    return anndata.read_h5ad(path)
 
 
 def save_figure(fig: Figure, *paths: str | Path, dpi: int = 200) -> None:

@@ -136,7 +136,7 @@ def download(
     seconds and the file must not exceed ``max_bytes`` (genefu's centroid file is ~20 kB);
     a server that trickles bytes or sends without end is cut off with a ``ValueError``.
     """
-    from her2het.fetch import fetch_bounded
+    from her2het.io.fetch import fetch_bounded
 
     dest = Path(dest)
     tmp = dest.with_name(dest.name + ".part")

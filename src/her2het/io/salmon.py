@@ -1,6 +1,6 @@
 """Run salmon (index and quant) the way the workflow does; used by ``workflow/rules/quant.smk``.
 
-``quant`` streams every FASTQ file through the integrity check of :mod:`her2het.fastq` into a
+``quant`` streams every FASTQ file through the integrity check of :mod:`her2het.io.fastq` into a
 named pipe that salmon reads (salmon itself accepts truncated and malformed input without an
 error). Lanes are concatenated in order; read-1 and read-2 must hold the same number of
 records. Any failure raises :class:`QuantError` with the file named; the command line prints
@@ -9,9 +9,9 @@ removed.
 
 Command line::
 
-    python -m her2het.salmon index --transcriptome TX.fa[.gz] [--decoys GENOME.fa[.gz]]
+    python -m her2het.io.salmon index --transcriptome TX.fa[.gz] [--decoys GENOME.fa[.gz]]
         --kmer 31 --threads N --out DIR --log LOG
-    python -m her2het.salmon quant --index DIR --r1 A_R1.fq.gz [B_R1.fq.gz ...]
+    python -m her2het.io.salmon quant --index DIR --r1 A_R1.fq.gz [B_R1.fq.gz ...]
         [--r2 A_R2.fq.gz ...] --libtype A --threads N --out DIR --log LOG [--extra "..."]
 """
 
@@ -124,7 +124,7 @@ def quant(
             os.mkfifo(fifo)
             err = open(Path(tmp) / f"check{mate}.err", "w+", encoding="utf-8")  # noqa: SIM115
             proc = subprocess.Popen(
-                [sys.executable, "-m", "her2het.fastq", "--out", str(fifo)]
+                [sys.executable, "-m", "her2het.io.fastq", "--out", str(fifo)]
                 + ["--count", str(Path(tmp) / f"n{mate}")]
                 + [str(f) for f in files],
                 stderr=err,
@@ -157,7 +157,7 @@ def quant(
 
 def _raise_check_errors(checks: list, tmp: str) -> None:  # type: ignore[type-arg]
     """Raise the first FASTQ problem found by the checkers (after they have all ended)."""
-    from her2het.fastq import BROKEN_PIPE
+    from her2het.io.fastq import BROKEN_PIPE
 
     results = []
     for mate, files, _fifo, proc, err in checks:

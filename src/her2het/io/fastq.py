@@ -15,7 +15,7 @@ can be compared.
 
 Command line (used by the rule)::
 
-    python -m her2het.fastq --out FIFO --count N_FILE FILE [FILE ...]
+    python -m her2het.io.fastq --out FIFO --count N_FILE FILE [FILE ...]
 
 The output is opened only when the first block is ready: salmon's reader waits about a second
 when it finds an empty pipe, so the pipe must not be opened before there is data to write.
@@ -24,14 +24,18 @@ when it finds an empty pipe, so the pipe must not be opened before there is data
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from her2het.reads import ReadParams, Transcriptome
 
 try:  # ISA-L inflate is about twice as fast as zlib; zlib is the fallback
     from isal import isal_zlib as _inflate
@@ -209,3 +213,75 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --------------------------------------------------------------------------------------------
+# Writing the SIMULATED demo's FASTA and FASTQ files (her2het.reads makes their content)
+# --------------------------------------------------------------------------------------------
+
+
+def write_fasta(tx: Transcriptome, path: str | Path, width: int = 70) -> None:
+    """Write the transcriptome as FASTA (GENCODE-style headers, ``width`` bases per line)."""
+    with open(path, "w", encoding="ascii", newline="\n") as fh:
+        for i, (start, n) in enumerate(zip(tx.offset, tx.table["length"], strict=True)):
+            s = tx.seq[start : start + n].tobytes().decode("ascii")
+            fh.write(f">{tx.header(i)}\n")
+            fh.write("\n".join(s[j : j + width] for j in range(0, len(s), width)) + "\n")
+
+
+def write_fastq_gz(path: str | Path, data: bytes, level: int = 1) -> None:
+    """Gzip ``data`` to ``path`` with a zero timestamp (byte-identical across runs)."""
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=level, mtime=0) as gz,
+    ):
+        gz.write(data)
+
+
+def write_sample_fastq(
+    tx: Transcriptome,
+    counts: np.ndarray,
+    sample: str,
+    fq1: Sequence[str | Path],
+    fq2: Sequence[str | Path] | None,
+    rng: np.random.Generator,
+    params: ReadParams | None = None,
+) -> int:
+    """Simulate one sample's reads (:func:`her2het.reads.sample_fastq_lanes`) and write them
+    split evenly over ``len(fq1)`` lanes.
+
+    Returns the number of fragments (read pairs for paired-end) written.
+    """
+    from her2het.reads import ReadParams, sample_fastq_lanes
+
+    params = ReadParams() if params is None else params
+    if params.paired != bool(fq2):
+        raise ValueError("fq2 files are needed exactly when reads are paired")
+    if fq2 is not None and len(fq2) != len(fq1):
+        raise ValueError("fq1 and fq2 need the same number of lanes")
+    n = 0
+    for lane, (b1, b2) in enumerate(sample_fastq_lanes(tx, counts, sample, len(fq1), rng, params)):
+        write_fastq_gz(fq1[lane], b1)
+        n += b1.count(b"\n") // 4
+        if b2 is not None and fq2 is not None:
+            write_fastq_gz(fq2[lane], b2)
+    return n
+
+
+def read_fasta(path: str | Path) -> Transcriptome:
+    """Read a transcriptome FASTA back (IDs up to the first '|' or space; no fractions)."""
+    import pandas as pd
+
+    from her2het.reads import Transcriptome
+
+    text = Path(path).read_bytes()
+    ids: list[str] = []
+    chunks: list[np.ndarray] = []
+    for rec in text.split(b">")[1:]:
+        head, _, body = rec.partition(b"\n")
+        ids.append(head.split(b"|")[0].split()[0].decode("ascii"))
+        chunks.append(np.frombuffer(body.replace(b"\n", b"").replace(b"\r", b""), np.uint8))
+    lengths = np.array([len(c) for c in chunks], dtype=np.int64)
+    table = pd.DataFrame({"transcript_id": ids, "length": lengths})
+    offset = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return Transcriptome(table=table, seq=np.concatenate(chunks), offset=offset)

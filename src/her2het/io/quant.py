@@ -1,4 +1,5 @@
-"""From salmon's per-sample transcript quantifications to gene-level tables.
+"""From salmon's per-sample transcript quantifications and the transcript annotation to
+gene-level tables (the files of the quantification layer are read here).
 
 * :func:`tx2gene_from_fasta` / :func:`tx2gene_from_gtf` / :func:`read_tx2gene` - the
   transcript -> gene table, from GENCODE-style FASTA headers
@@ -15,8 +16,6 @@
   the summed salmon ``NumReads`` without rescaling; ``tpm`` the summed TPM.
 * :func:`salmon_stats` - reads, mapped reads, mapping rate and detected library type from
   salmon's ``aux_info/meta_info.json`` and ``lib_format_counts.json``.
-* :func:`compare_with_truth` - demo only: salmon's gene-level estimates against the simulated
-  read counts (Pearson r of log(1 + count) over expressed genes).
 """
 
 from __future__ import annotations
@@ -332,40 +331,6 @@ def salmon_stats(sample_dirs: Sequence[str | Path], samples: Sequence[str]) -> p
                     float(lib.get("compatible_fragment_ratio", np.nan)), 4
                 ),
                 "salmon_version": meta.get("salmon_version", ""),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def compare_with_truth(
-    estimated: pd.DataFrame, truth: pd.DataFrame, *, min_count: int = 10
-) -> pd.DataFrame:
-    """Per-sample agreement of salmon's gene estimates with the simulated read counts.
-
-    Columns: sample, genes_compared (truth >= ``min_count``), pearson_log (Pearson r of
-    log(1 + count)), spearman, total_truth, total_estimated, ratio (estimated / truth).
-    The last row (``sample`` = ``all``) pools every sample.
-    """
-    genes = truth.index.intersection(estimated.index)
-    t = truth.loc[genes, estimated.columns]
-    e = estimated.loc[genes]
-    rows = []
-    for s in [*estimated.columns, "all"]:
-        tv = t.to_numpy().ravel() if s == "all" else t[s].to_numpy()
-        ev = e.to_numpy().ravel() if s == "all" else e[s].to_numpy()
-        keep = tv >= min_count
-        lt, le = np.log1p(tv[keep]), np.log1p(ev[keep])
-        rows.append(
-            {
-                "sample": s,
-                "genes_compared": int(keep.sum()),
-                "pearson_log": round(float(np.corrcoef(lt, le)[0, 1]), 4),
-                "spearman": round(
-                    float(pd.Series(tv[keep]).corr(pd.Series(ev[keep]), method="spearman")), 4
-                ),
-                "total_truth": int(tv.sum()),
-                "total_estimated": round(float(ev.sum()), 1),
-                "ratio": round(float(ev.sum() / tv.sum()), 4),
             }
         )
     return pd.DataFrame(rows)
