@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from her2het import simulate, subtype
+from her2het.io import centroids as centroids_io
 
 REPO = Path(__file__).resolve().parents[1]
 MIXES = {
@@ -48,7 +49,7 @@ def resample(truth: pd.Series, mix: dict[str, float], n: int, seed: int) -> np.n
 
 
 def main(folder: Path) -> pd.DataFrame:
-    x, truth, centroids = subtype.read_reference_set(folder)
+    x, truth, centroids = subtype.reference_set(*centroids_io.read_reference_set(folder))
     rows = []
     for centring in CENTRINGS:
         acc, kappa = subtype.agreement(calls(x, centroids, centring), truth)

@@ -82,3 +82,14 @@ def test_the_file_access_check_can_fail(tmp_path: Path) -> None:
     f = tmp_path / "m.py"
     f.write_text("import pandas as pd\n\ndef f(p):\n    return pd.read_csv(p, sep='\\t')\n")
     assert _file_access(f) == ["m.py:4: return pd.read_csv(p, sep='\\t')"]
+
+
+def test_centring_values_are_the_schemas() -> None:
+    """``subtype.centring`` is listed in the schema (what the config accepts) and in
+    :data:`her2het.subtype.CENTRINGS` (what the function accepts); they must be one list."""
+    from her2het import subtype
+    from her2het.io.sheets import load_schema
+
+    schema = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    enum = schema["properties"]["subtype"]["properties"]["centring"]["enum"]
+    assert tuple(enum) == subtype.CENTRINGS

@@ -32,7 +32,7 @@ def _genefu_layout(path: Path, rng: np.random.Generator) -> pd.DataFrame:
 def test_genefu_layout_is_read_with_current_symbols(tmp_path: Path) -> None:
     f = tmp_path / "pam50_model.csv"
     values = _genefu_layout(f, np.random.default_rng(0))
-    c = subtype.read_genefu_model(f)
+    c = subtype.genefu_centroids(centroids.read_genefu_table(f), f.name)
     assert list(c.table.columns) == ["LumA", "LumB", "Her2", "Basal", "Normal"]
     assert {"NUF2", "NDC80", "ORC6"} <= set(c.table.index) and "CDCA1" not in c.table.index
     assert c.table.loc["NUF2", "Basal"] == pytest.approx(values.loc["CDCA1", "Basal"], abs=1e-6)
@@ -45,7 +45,7 @@ def test_genefu_layout_errors(tmp_path: Path) -> None:
     f = tmp_path / "m.csv"
     f.write_text('# centroid.LumA: 1 2\n"probe"\n"ESR1"\n')
     with pytest.raises(ValueError, match="centroid.LumA has 2 values for 1 probes"):
-        subtype.read_genefu_model(f)
+        subtype.genefu_centroids(centroids.read_genefu_table(f), f.name)
 
 
 def test_spearman_matches_scipy() -> None:
@@ -127,7 +127,9 @@ def test_download_checks_sha256_and_leaves_nothing_on_mismatch(tmp_path: Path) -
         centroids.download(src.as_uri(), dest, "1" * 64)
     assert not dest.exists() and not list(tmp_path.glob("*.part"))
     centroids.download(src.as_uri(), dest, good)
-    assert subtype.read_genefu_model(dest).table.shape == (50, 5)
+    assert subtype.genefu_centroids(
+        centroids.read_centroid_table(dest, good), dest.name
+    ).table.shape == (50, 5)
 
 
 def test_transition_figure_has_one_row_per_subtype() -> None:
@@ -154,7 +156,7 @@ needs_refset = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def refset() -> tuple[pd.DataFrame, pd.Series, subtype.Centroids]:
     """The UNC bioclassifier's 200 example tumours, its own calls and genefu's centroids."""
-    return subtype.read_reference_set(REFSET)
+    return subtype.reference_set(*centroids.read_reference_set(REFSET))
 
 
 def _ref_calls(refset, centring: str) -> pd.DataFrame:  # type: ignore[no-untyped-def]

@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from her2het import de, outcome, simulate, skips
+from her2het.io import centroids as centroids_io
 from her2het.io import gmt, quant, sheets
 
 Warn = Callable[[str], None]
@@ -319,7 +320,9 @@ def _check_centroid_genes(ctx: Context, count_genes: Sequence[str] | None) -> No
         centroids = (
             subtype.builtin_centroids()
             if sub["centroids"] == "builtin"
-            else subtype.read_genefu_model(sub["centroids"])
+            else subtype.genefu_centroids(
+                centroids_io.read_genefu_table(sub["centroids"]), Path(sub["centroids"]).name
+            )
         )
     except (ValueError, UnicodeDecodeError) as exc:
         raise ctx.error("subtype.centroids", exc) from None

@@ -45,19 +45,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from her2het import genes as G
-from her2het.io.centroids import (
-    check_sha256,
-    read_genefu_table,
-    read_reference_centres,
-    read_reference_set_tables,
-)
 
 BUILTIN_NAME = "built-in PAM50-like profile (project-defined; not the Parker et al. 2009 centroids)"
 DEFAULT_MIX: dict[str, float] = {
@@ -114,12 +107,12 @@ def builtin_centroids() -> Centroids:
     return Centroids(tab, BUILTIN_NAME, scale=1.0)
 
 
-def read_genefu_model(path: str | Path) -> Centroids:
-    """Centroids from a file in genefu's ``pam50_model.csv`` layout (errors name the line;
-    :func:`her2het.io.centroids.read_genefu_table`)."""
+def genefu_centroids(table: pd.DataFrame, name: str) -> Centroids:
+    """Centroids from the table of a file in genefu's ``pam50_model.csv`` layout (read by
+    :func:`her2het.io.centroids.read_genefu_table`; ``name`` is the file's name)."""
     return Centroids(
-        read_genefu_table(path),
-        f"genefu pam50_model.csv layout: {Path(path).name}",
+        table,
+        f"genefu pam50_model.csv layout: {name}",
         scale=None,
         population_mix=REFERENCE_SET_MIX,
     )
@@ -560,38 +553,31 @@ def agreement(calls: pd.Series | np.ndarray, truth: pd.Series | np.ndarray) -> t
     return acc, (acc - pe) / (1 - pe) if pe < 1 else 1.0
 
 
-def read_reference_set(folder: str | Path) -> tuple[pd.DataFrame, pd.Series, Centroids]:
-    """The UNC bioclassifier's example set: expression, its own calls and genefu's centroids
-    (:func:`her2het.io.centroids.read_reference_set_tables`)."""
-    x, calls = read_reference_set_tables(folder)
-    centroids = read_genefu_model(Path(folder) / "genefu_pam50_model.csv")
+def reference_set(
+    x: pd.DataFrame, calls: pd.Series, centroid_table: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Series, Centroids]:
+    """The UNC bioclassifier's example set, as read by
+    :func:`her2het.io.centroids.read_reference_set`: its expression on the centroid genes, its
+    own calls and genefu's centroids."""
+    centroids = genefu_centroids(centroid_table, "genefu_pam50_model.csv")
     return x[list(centroids.table.index)], calls.loc[x.index], centroids
-
-
-def load_centroids(path: str | None, sha256: str | None = None) -> Centroids:
-    """The built-in profile (``path`` None) or a genefu-layout file, its sha256 checked."""
-    if path is None:
-        return builtin_centroids()
-    check_sha256(path, sha256)
-    return read_genefu_model(path)
 
 
 def subtype_from_config(
     expr: pd.DataFrame,
     meta: pd.DataFrame,
     cfg: Mapping[str, object],
-    centroids_path: str | None = None,
-    reference_path: str | None = None,
+    centroids: Centroids | None = None,
+    reference: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, object], pd.DataFrame]:
-    """:func:`subtype_cohort` with the options of the config's ``subtype`` section."""
-    reference = None
-    if reference_path is not None:
-        reference = read_reference_centres(reference_path, str(cfg["reference_column"]))
+    """:func:`subtype_cohort` with the options of the config's ``subtype`` section;
+    ``centroids`` None is the built-in profile, ``reference`` the gene centres of
+    ``subtype.reference_centres`` (read by :func:`her2het.io.centroids.read_reference_centres`)."""
     keys = ("expected_mix", "scale", "iterate", "prior_weight", "population_mix")
     return subtype_cohort(
         expr,
         meta,
-        load_centroids(centroids_path, cfg.get("sha256")),  # type: ignore[arg-type]
+        builtin_centroids() if centroids is None else centroids,
         centring=str(cfg["centring"]),
         reference=reference,
         n_bootstrap=int(cfg["n_bootstrap"]),  # type: ignore[call-overload]

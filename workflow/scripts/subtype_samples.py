@@ -1,11 +1,13 @@
 """PAM50-like subtypes of every sample and patient (her2het.subtype.subtype_from_config)."""
 
 import sys
+from pathlib import Path
 
 import anndata as ad
 import pandas as pd
 
 from her2het import subtype
+from her2het.io import centroids as centroids_io
 from her2het.io import write_table
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -13,9 +15,15 @@ inp, out = snakemake.input, snakemake.output
 adata = ad.read_h5ad(inp.h5ad)
 expr = pd.DataFrame(adata.layers["vst"], index=adata.obs_names, columns=adata.var_names)
 meta = adata.obs[["patient", "timepoint", "group"]].rename_axis("sample").reset_index()
-*tables, method, centres = subtype.subtype_from_config(
-    expr, meta, snakemake.params.subtype, inp.get("centroids"), inp.get("reference")
-)
+cfg = snakemake.params.subtype
+centroids = None  # the built-in profile
+if inp.get("centroids"):
+    table = centroids_io.read_centroid_table(inp.centroids, cfg.get("sha256"))
+    centroids = subtype.genefu_centroids(table, Path(inp.centroids).name)
+reference = None
+if inp.get("reference"):
+    reference = centroids_io.read_reference_centres(inp.reference, cfg["reference_column"])
+*tables, method, centres = subtype.subtype_from_config(expr, meta, cfg, centroids, reference)
 for name, table in zip(("samples", "patients", "transitions"), tables, strict=True):
     write_table(table, out[name])
 write_table(subtype.method_table(method), out.method)

@@ -19,7 +19,8 @@ __all__ = [
     "download",
     "read_genefu_table",
     "read_reference_centres",
-    "read_reference_set_tables",
+    "read_reference_set",
+    "read_centroid_table",
 ]
 
 
@@ -97,19 +98,27 @@ def read_reference_centres(path: str | Path, column: str = "centre") -> pd.Serie
     return tab.set_index(tab["gene"].replace(G.PAM50_SYNONYMS))[column].astype(float)
 
 
-def read_reference_set_tables(folder: str | Path) -> tuple[pd.DataFrame, pd.Series]:
+def read_reference_set(folder: str | Path) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """The UNC bioclassifier's example set: expression, its own calls and genefu's centroids.
 
     ``folder`` holds ``input_200subjects.tsv`` (genes x tumours, log2 microarray; the first
-    row ``T`` is ER status and is dropped) and ``original_calls_200subjects.tsv`` (column
-    ``Call``). Returns tumours x genes (current symbols; NaN where a value is missing) and
-    the calls.
+    row ``T`` is ER status and is dropped), ``original_calls_200subjects.tsv`` (column
+    ``Call``) and ``genefu_pam50_model.csv``. Returns tumours x genes (current symbols; NaN
+    where a value is missing), the calls and the centroid table
+    (:func:`her2het.subtype.reference_set` makes them the classifier's inputs).
     """
     folder = Path(folder)
     raw = pd.read_csv(folder / "input_200subjects.tsv", sep="\t", index_col=0)
     x = raw.drop(index="T", errors="ignore").astype(float).T.rename(columns=G.PAM50_SYNONYMS)
     calls = pd.read_csv(folder / "original_calls_200subjects.tsv", sep="\t", index_col=0)
-    return x, calls["Call"]
+    return x, calls["Call"], read_genefu_table(folder / "genefu_pam50_model.csv")
+
+
+def read_centroid_table(path: str | Path, sha256: str | None = None) -> pd.DataFrame:
+    """A genefu-layout centroid file (:func:`read_genefu_table`), its sha256 checked first
+    when ``sha256`` is given (:func:`check_sha256`)."""
+    check_sha256(path, sha256)
+    return read_genefu_table(path)
 
 
 def check_sha256(path: str | Path, expected: str | None) -> None:

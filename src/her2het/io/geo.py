@@ -404,159 +404,208 @@ def _build(
     required: Mapping[str, Sequence[str]] | None,
     source: str,
 ) -> _Built:
+    """The sample and patient sheets of a series matrix mapped by a ``geo`` spec."""
     check_spec(spec, source)
-    req = {k: tuple(v) for k, v in (required or DEFAULT_REQUIRED).items()}
-    path = str(matrix_path)
-    cell_lines: dict[str, dict[str, int]] = matrix.attrs.get("cell_lines", {})
-    first_line: dict[str, int] = matrix.attrs.get("lines", {})
-    cell_lines = {
-        c: cell_lines.get(c, dict.fromkeys(matrix.index, first_line.get(c, 0)))
-        for c in matrix.columns
-    }
-    lookup = {c.strip().lower(): c for c in matrix.columns}
-    available = ", ".join(matrix.columns)
+    b = _Builder(matrix, spec, str(matrix_path), required, source)
+    b.check_mapped()
+    b.build_samples()
+    b.build_patients()
+    return b.built
 
-    def line(col: str, gsm: str) -> int:
-        return cell_lines[col][gsm]
 
-    def resolve(section: str, target: str, entry: Mapping[str, Any]) -> str | None:
+class _Builder:
+    """Builds :class:`_Built` step by step; each step names the file, line and GSM column of
+    a value it rejects (or the config key of a default)."""
+
+    def __init__(
+        self,
+        matrix: pd.DataFrame,
+        spec: Mapping[str, Any],
+        path: str,
+        required: Mapping[str, Sequence[str]] | None,
+        source: str,
+    ) -> None:
+        self.spec, self.path, self.source = spec, path, source
+        self.req = {k: tuple(v) for k, v in (required or DEFAULT_REQUIRED).items()}
+        cell_lines: dict[str, dict[str, int]] = matrix.attrs.get("cell_lines", {})
+        first_line: dict[str, int] = matrix.attrs.get("lines", {})
+        self.cell_lines = {
+            c: cell_lines.get(c, dict.fromkeys(matrix.index, first_line.get(c, 0)))
+            for c in matrix.columns
+        }
+        self.lookup = {c.strip().lower(): c for c in matrix.columns}
+        self.available = ", ".join(matrix.columns)
+        exclude = list(spec.get("exclude") or [])
+        unknown = [g for g in exclude if g not in matrix.index]
+        if unknown:
+            raise InputError(
+                f"{source}, key 'geo.exclude': {unknown[0]!r} is not a sample of {path}"
+            )
+        m = matrix.loc[[g for g in matrix.index if g not in set(exclude)]].fillna("").astype(str)
+        if m.empty:
+            raise InputError(f"{source}, key 'geo.exclude': every sample of {path} is excluded")
+        self.m = m
+        self.gsms = [str(g) for g in m.index]
+        self.built = _Built(
+            samples=pd.DataFrame(),
+            patients=pd.DataFrame(),
+            matrix=m,
+            path=path,
+            source=source,
+            gsm=self.gsms,
+            patient_gsm=[],
+            fields={"samples": {}, "patients": {}},
+            cell_lines=self.cell_lines,
+        )
+        self.sample_values: dict[str, list[str]] = {}
+
+    def line(self, col: str, gsm: str) -> int:
+        return self.cell_lines[col][gsm]
+
+    def resolve(self, section: str, target: str, entry: Mapping[str, Any]) -> str | None:
         """The matrix column of an entry; None for a constant (default only)."""
         if "field" not in entry:
             return None
-        name = lookup.get(entry["field"].strip().lower())
+        name = self.lookup.get(entry["field"].strip().lower())
         if name is None and "default" not in entry:
             raise InputError(
-                f"{path}: field {entry['field']!r} ({source}, key 'geo.{section}.{target}.field') "
-                f"is not in the series matrix; available fields: {available}"
+                f"{self.path}: field {entry['field']!r} ({self.source}, key "
+                f"'geo.{section}.{target}.field') is not in the series matrix; available "
+                f"fields: {self.available}"
             )
         if name is None:  # a typo would otherwise fall back to the default silently
             warnings.warn(
-                f"{path}: field {entry['field']!r} (key 'geo.{section}.{target}.field') is not "
-                f"in the series matrix; every sample gets the default {entry['default']!r}",
+                f"{self.path}: field {entry['field']!r} (key 'geo.{section}.{target}.field') is "
+                f"not in the series matrix; every sample gets the default {entry['default']!r}",
                 stacklevel=2,
             )
         return name
 
-    exclude = list(spec.get("exclude") or [])
-    unknown = [g for g in exclude if g not in matrix.index]
-    if unknown:
-        raise InputError(f"{source}, key 'geo.exclude': {unknown[0]!r} is not a sample of {path}")
-    m = matrix.loc[[g for g in matrix.index if g not in set(exclude)]].fillna("").astype(str)
-    if m.empty:
-        raise InputError(f"{source}, key 'geo.exclude': every sample of {path} is excluded")
-    gsms = [str(g) for g in m.index]
-    built = _Built(
-        samples=pd.DataFrame(),
-        patients=pd.DataFrame(),
-        matrix=m,
-        path=path,
-        source=source,
-        gsm=gsms,
-        patient_gsm=[],
-        fields={"samples": {}, "patients": {}},
-        cell_lines=cell_lines,
-    )
-
-    def column(section: str, target: str, entry: Mapping[str, Any]) -> tuple[list[str], bool]:
+    def column(self, section: str, target: str, entry: Mapping[str, Any]) -> tuple[list[str], bool]:
         """Mapped values per sample (empty where missing) and whether the column is required."""
-        col = resolve(section, target, entry)
-        built.fields[section][target] = col
-        is_required = target in req.get(section, ())
+        col = self.resolve(section, target, entry)
+        self.built.fields[section][target] = col
+        is_required = target in self.req.get(section, ())
         if col is None:
-            return [""] * len(m), is_required
-        raw = m[col].tolist()
+            return [""] * len(self.m), is_required
+        raw = self.m[col].tolist()
         if "map" in entry:
             table, shown = _norm_map(entry["map"])
             out: list[str] = []
-            for gsm, v in zip(gsms, raw, strict=True):
+            for gsm, v in zip(self.gsms, raw, strict=True):
                 if v and v.lower() not in table:
                     raise InputError(
-                        f"{path}, line {line(col, gsm)}, column '{gsm}': field '{col}' value "
-                        f"'{v}' is not in geo.{section}.{target}.map ({', '.join(shown)})"
+                        f"{self.path}, line {self.line(col, gsm)}, column '{gsm}': field '{col}' "
+                        f"value '{v}' is not in geo.{section}.{target}.map ({', '.join(shown)})"
                     )
                 out.append(table[v.lower()] if v else "")
             raw = out
         return raw, is_required
 
     def missing(
-        section: str, target: str, entry: Mapping[str, Any], gsm: str, pid: str = ""
+        self, section: str, target: str, entry: Mapping[str, Any], gsm: str, pid: str = ""
     ) -> InputError:
-        col = built.fields[section][target]
+        col = self.built.fields[section][target]
         sheet = f"{section}.schema.yaml"
         if col is None:
             return InputError(
-                f"{source}, key 'geo.{section}.{target}.default': is null, but '{target}' is "
-                f"required by {sheet}"
+                f"{self.source}, key 'geo.{section}.{target}.default': is null, but '{target}' "
+                f"is required by {sheet}"
             )
         how = "has no default" if "default" not in entry else "has default null"
         empty = "this sample" if section == "samples" else f"every sample of patient {pid!r}"
         return InputError(
-            f"{path}, line {line(col, gsm)}, column '{gsm}': field '{col}' is empty for {empty} "
-            f"and geo.{section}.{target} {how}, but '{target}' is required by {sheet}"
+            f"{self.path}, line {self.line(col, gsm)}, column '{gsm}': field '{col}' is empty "
+            f"for {empty} and geo.{section}.{target} {how}, but '{target}' is required by {sheet}"
         )
 
-    # -- samples -------------------------------------------------------------------------
-    s_spec: Mapping[str, Any] = spec["samples"]
-    p_spec: Mapping[str, Any] = spec["patients"]
-    for section, cols in (("samples", s_spec), ("patients", p_spec)):
-        for target in req.get(section, ()):
-            if target not in cols and not (section == "patients" and target == "patient"):
-                raise InputError(
-                    f"{source}, key 'geo.{section}.{target}': '{target}' is required by "
-                    f"{section}.schema.yaml but not mapped; map it to a series-matrix field "
-                    f"({target}: {{field: ..., map: {{...}}}}) or give a constant "
-                    f"({target}: {{default: ...}}); `python -m her2het.io.geo inspect {path}` "
-                    f"lists the fields"
-                )
-    order = [c for c in req.get("samples", ()) if c in s_spec]
-    order += [c for c in s_spec if c not in order]
-    samples: dict[str, list[str]] = {}
-    for target in order:
-        entry = s_spec[target]
-        values, is_required = column("samples", target, entry)
-        default = _text(entry.get("default"))
-        values = [v or default for v in values]
-        if is_required:
-            for gsm, v in zip(gsms, values, strict=True):
-                if not v:
-                    raise missing("samples", target, entry, gsm)
-        samples[target] = values
-    ccf = spec.get("count_column_field", "geo_accession")
-    ccol = lookup.get(ccf.strip().lower())
-    if ccol is None:
-        raise InputError(
-            f"{path}: field {ccf!r} ({source}, key 'geo.count_column_field') is not in the "
-            f"series matrix; available fields: {available}"
-        )
-    for gsm, v in zip(gsms, m[ccol], strict=True):
-        if not v:
+    def check_mapped(self) -> None:
+        """Every column the sheet schemas require is mapped (or given a constant)."""
+        for section in ("samples", "patients"):
+            cols = self.spec[section]
+            for target in self.req.get(section, ()):
+                if target not in cols and not (section == "patients" and target == "patient"):
+                    raise InputError(
+                        f"{self.source}, key 'geo.{section}.{target}': '{target}' is required by "
+                        f"{section}.schema.yaml but not mapped; map it to a series-matrix field "
+                        f"({target}: {{field: ..., map: {{...}}}}) or give a constant "
+                        f"({target}: {{default: ...}}); `python -m her2het.io.geo inspect "
+                        f"{self.path}` lists the fields"
+                    )
+
+    def _ordered(self, section: str) -> list[str]:
+        cols = self.spec[section]
+        order = [c for c in self.req.get(section, ()) if c in cols]
+        return order + [c for c in cols if c not in order]
+
+    def build_samples(self) -> None:
+        """One row per GSM: the mapped columns, ``count_column`` and ``geo_accession``."""
+        s_spec: Mapping[str, Any] = self.spec["samples"]
+        samples = self.sample_values
+        for target in self._ordered("samples"):
+            entry = s_spec[target]
+            values, is_required = self.column("samples", target, entry)
+            default = _text(entry.get("default"))
+            values = [v or default for v in values]
+            if is_required:
+                for gsm, v in zip(self.gsms, values, strict=True):
+                    if not v:
+                        raise self.missing("samples", target, entry, gsm)
+            samples[target] = values
+        ccf = self.spec.get("count_column_field", "geo_accession")
+        ccol = self.lookup.get(ccf.strip().lower())
+        if ccol is None:
             raise InputError(
-                f"{path}, line {line(ccol, gsm)}, column '{gsm}': field '{ccol}' "
-                f"(geo.count_column_field) is empty, so this sample's count column is unknown"
+                f"{self.path}: field {ccf!r} ({self.source}, key 'geo.count_column_field') is not "
+                f"in the series matrix; available fields: {self.available}"
             )
-    samples["count_column"] = m[ccol].tolist()
-    samples["geo_accession"] = gsms
-    built.fields["samples"]["count_column"] = ccol
-    built.fields["samples"]["geo_accession"] = lookup.get("geo_accession")
-    built.samples = pd.DataFrame(samples, index=pd.RangeIndex(1, len(gsms) + 1), dtype=str)
+        for gsm, v in zip(self.gsms, self.m[ccol], strict=True):
+            if not v:
+                raise InputError(
+                    f"{self.path}, line {self.line(ccol, gsm)}, column '{gsm}': field '{ccol}' "
+                    f"(geo.count_column_field) is empty, so this sample's count column is unknown"
+                )
+        samples["count_column"] = self.m[ccol].tolist()
+        samples["geo_accession"] = self.gsms
+        fields = self.built.fields["samples"]
+        fields["count_column"] = ccol
+        fields["geo_accession"] = self.lookup.get("geo_accession")
+        index = pd.RangeIndex(1, len(self.gsms) + 1)
+        self.built.samples = pd.DataFrame(samples, index=index, dtype=str)
 
-    # -- patients ------------------------------------------------------------------------
-    pids = samples["patient"] if "patient" in samples else [""] * len(gsms)
-    first: dict[str, int] = {}
-    for i, pid in enumerate(pids):
-        first.setdefault(pid, i)
-    built.patient_gsm = [gsms[i] for i in first.values()]
-    built.fields["patients"]["patient"] = built.fields["samples"].get("patient")
-    patients: dict[str, list[str]] = {"patient": list(first)}
-    p_order = [c for c in req.get("patients", ()) if c in p_spec]
-    p_order += [c for c in p_spec if c not in p_order]
-    for target in p_order:
-        entry = p_spec[target]
-        values, is_required = column("patients", target, entry)
-        col = built.fields["patients"][target]
-        raw = m[col].tolist() if col is not None else values
-        default = _text(entry.get("default"))
-        agreed: dict[str, int] = {}  # patient -> sample index of its first non-empty value
+    def build_patients(self) -> None:
+        """One row per patient; a patient column must agree across the patient's samples."""
+        p_spec: Mapping[str, Any] = self.spec["patients"]
+        gsms, built = self.gsms, self.built
+        pids = self.sample_values.get("patient", [""] * len(gsms))
+        first: dict[str, int] = {}
+        for i, pid in enumerate(pids):
+            first.setdefault(pid, i)
+        built.patient_gsm = [gsms[i] for i in first.values()]
+        built.fields["patients"]["patient"] = built.fields["samples"].get("patient")
+        patients: dict[str, list[str]] = {"patient": list(first)}
+        for target in self._ordered("patients"):
+            entry = p_spec[target]
+            values, is_required = self.column("patients", target, entry)
+            agreed = self._agreed(target, pids, values)
+            default = _text(entry.get("default"))
+            out = []
+            for pid, i in first.items():
+                v = values[agreed[pid]] if pid in agreed else default
+                if not v and is_required:
+                    raise self.missing("patients", target, entry, gsms[i], pid)
+                out.append(v)
+            patients[target] = out
+            built.patient_src[target] = [gsms[agreed.get(pid, i)] for pid, i in first.items()]
+        index = pd.RangeIndex(1, len(first) + 1)
+        built.patients = pd.DataFrame(patients, index=index, dtype=str)
+
+    def _agreed(self, target: str, pids: Sequence[str], values: Sequence[str]) -> dict[str, int]:
+        """Patient -> sample index of its first non-empty value; raises where two disagree."""
+        col = self.built.fields["patients"][target]
+        gsms = self.gsms
+        raw = self.m[col].tolist() if col is not None else values
+        agreed: dict[str, int] = {}
         for i, (pid, v) in enumerate(zip(pids, values, strict=True)):
             if not v:
                 continue
@@ -564,21 +613,12 @@ def _build(
             if values[j] != v:
                 assert col is not None  # constants cannot disagree
                 raise InputError(
-                    f"{path}, line {line(col, gsms[i])}, column '{gsms[i]}': field '{col}' is "
-                    f"{raw[i]!r} here but {raw[j]!r} for {gsms[j]} (line {line(col, gsms[j])}); "
-                    f"both are samples of patient {pid!r} and geo.patients.{target} must agree "
-                    f"across a patient's samples"
+                    f"{self.path}, line {self.line(col, gsms[i])}, column '{gsms[i]}': field "
+                    f"'{col}' is {raw[i]!r} here but {raw[j]!r} for {gsms[j]} (line "
+                    f"{self.line(col, gsms[j])}); both are samples of patient {pid!r} and "
+                    f"geo.patients.{target} must agree across a patient's samples"
                 )
-        out = []
-        for pid, i in first.items():
-            v = values[agreed[pid]] if pid in agreed else default
-            if not v and is_required:
-                raise missing("patients", target, entry, gsms[i], pid)
-            out.append(v)
-        patients[target] = out
-        built.patient_src[target] = [gsms[agreed.get(pid, i)] for pid, i in first.items()]
-    built.patients = pd.DataFrame(patients, index=pd.RangeIndex(1, len(first) + 1), dtype=str)
-    return built
+        return agreed
 
 
 def build_sheets(
