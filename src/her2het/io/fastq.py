@@ -30,7 +30,7 @@ import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -230,10 +230,21 @@ def write_fasta(tx: Transcriptome, path: str | Path, width: int = 70) -> None:
 
 
 def write_fastq_gz(path: str | Path, data: bytes, level: int = 1) -> None:
-    """Gzip ``data`` to ``path`` with a zero timestamp (byte-identical across runs)."""
+    """Gzip ``data`` to ``path`` with a zero timestamp (byte-identical across runs).
+
+    ISA-L's gzip (``isal``, level 0-3) compresses about 4x faster than zlib's level 1 and
+    gives files about 5% smaller; zlib is the fallback.
+    """
+    try:
+        from isal import igzip, isal_zlib
+
+        gzip_file: Any = igzip.IGzipFile
+        level = min(level, isal_zlib.ISAL_BEST_COMPRESSION)
+    except ImportError:  # pragma: no cover - isal is in the lock file
+        gzip_file = gzip.GzipFile
     with (
         open(path, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=level, mtime=0) as gz,
+        gzip_file(filename="", mode="wb", fileobj=raw, compresslevel=level, mtime=0) as gz,
     ):
         gz.write(data)
 
