@@ -11,6 +11,7 @@ from scipy import stats
 
 from her2het import calibration as cal
 from her2het import de, simulate
+from her2het.io import write_tables
 
 ALPHA = 0.05
 N_COHORTS = 20  # null DE cohorts (the full run: 200)
@@ -48,7 +49,9 @@ def test_table_has_the_documented_columns_and_one_row_per_test(reduced, tmp_path
     cohorts = reduced["de_cohorts"]
     assert cohorts["status"].str.startswith("ok").all()
     assert (cohorts["genes_tested"] >= 150).all()
-    written = pd.read_csv(cal.write_tables(reduced, tmp_path)["calibration"], sep="\t")
+    written = pd.read_csv(
+        write_tables(reduced, tmp_path, float_format=cal.FLOAT_FORMAT)["calibration"], sep="\t"
+    )
     assert list(written.columns) == list(cal.CALIBRATION_COLUMNS)
 
 
@@ -105,8 +108,12 @@ def test_runs_are_deterministic_and_independent_of_worker_processes(reduced, tmp
     pvals = cal.model_pvalue_table("small", SEED, 4, cores=2)  # process pool, in order
     pd.testing.assert_frame_equal(pvals, reduced["model_pvalues"].iloc[: len(pvals)])
     pd.testing.assert_frame_equal(pvals, again["model_pvalues"])
-    a = cal.write_tables(again, tmp_path / "a")["calibration"].read_bytes()
-    b = cal.write_tables(again, tmp_path / "b")["calibration"].read_bytes()
+    a = write_tables(again, tmp_path / "a", float_format=cal.FLOAT_FORMAT)[
+        "calibration"
+    ].read_bytes()
+    b = write_tables(again, tmp_path / "b", float_format=cal.FLOAT_FORMAT)[
+        "calibration"
+    ].read_bytes()
     assert a == b
 
 

@@ -69,7 +69,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from her2het.io import write_table
+from her2het.io import write_tables
+
+#: Number format of the calibration tables (six significant digits).
+FLOAT_FORMAT = "%.6g"
 
 CALIBRATION_COLUMNS: tuple[str, ...] = (
     "test", "size", "n_cohorts", "n_tests", "alpha", "rejections", "rate", "ci_low", "ci_high",
@@ -601,17 +604,6 @@ def calibrate(
     return out
 
 
-def write_tables(tables: dict[str, pd.DataFrame], outdir: str | Path) -> dict[str, Path]:
-    """Write each table as ``<name>.tsv`` (byte-identical for identical tables)."""
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, table in tables.items():
-        paths[name] = out / f"{name}.tsv"
-        write_table(table, paths[name], float_format="%.6g")
-    return paths
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python -m her2het.calibration [options]`` (see ``--help``)."""
     ap = argparse.ArgumentParser(
@@ -643,7 +635,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         alpha=a.alpha,
         cores=a.cores,
     )
-    paths = write_tables(tables, a.out)
+    paths = write_tables(tables, a.out, float_format=FLOAT_FORMAT)
     if not a.no_figure:
         from her2het.plots import calibration_figure, save_figure
 

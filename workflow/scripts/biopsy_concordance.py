@@ -2,13 +2,11 @@
 
 import sys
 
-import anndata as ad
-
 from her2het.expression import biopsy_concordance
-from her2het.io import write_table
+from her2het.io import read_anndata, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
-genes, patients = biopsy_concordance(ad.read_h5ad(snakemake.input.h5ad))
+genes, patients = biopsy_concordance(read_anndata(snakemake.input.h5ad))
 write_table(genes, snakemake.output.genes)
 write_table(patients, snakemake.output.patients)
 print(f"{len(patients)} patients with two or more baseline biopsies", file=sys.stderr)

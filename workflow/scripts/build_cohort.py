@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from her2het.cohort import annotate, build_cohort
-from her2het.io import read_table, write_table
+from her2het.io import read_table, write_anndata, write_table
 from her2het.io.gmt import read_gmt
 from her2het.io.sheets import load_patients, load_samples, read_counts
 from her2het.qc import apply_exclusion
@@ -25,6 +25,6 @@ adata = build_cohort(kept, patients, counts[kept["sample"]], p.data_source, p.si
 gene_sets = {s.name: s.genes for path in inp.gene_sets for s in read_gmt(path)}
 annotate(adata, qc, read_table(inp.variance), gene_sets)
 write_table(adata.obs, out.obs)
-adata.write_h5ad(out.h5ad, compression="gzip")
+write_anndata(adata, out.h5ad)
 print(f"cohort: {adata.n_obs} samples x {adata.n_vars} genes", file=sys.stderr)
 print(f"excluded by QC: {len(excluded)}", file=sys.stderr)

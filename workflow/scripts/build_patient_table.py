@@ -2,9 +2,7 @@
 
 import sys
 
-import anndata as ad
-
-from her2het.io import read_table, write_table
+from her2het.io import read_anndata, read_table, write_table
 from her2het.outcome import build_patient_table
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -13,7 +11,7 @@ ids = ("sample", "patient")
 table = build_patient_table(
     read_table(inp.patients, ids=ids),
     read_table(inp.samples, ids=ids),
-    ad.read_h5ad(inp.expression),
+    read_anndata(inp.expression),
     read_table(inp.scores, ids=("sample",)),
     genes=snakemake.params.genes,
     score_method=snakemake.params.score_method,

@@ -3,13 +3,12 @@
 import pickle
 import sys
 
-import anndata as ad
-
 from her2het import de
+from her2het.io import read_anndata
 
 sys.stderr = open(snakemake.log[0], "w")
 contrasts = de.parse_contrasts(snakemake.params.contrasts)
-counts, meta = de.cohort_tables(ad.read_h5ad(snakemake.input.h5ad))
+counts, meta = de.cohort_tables(read_anndata(snakemake.input.h5ad))
 fitted = de.fit(
     counts, meta, contrasts, min_count=snakemake.params.min_count, n_cpus=snakemake.threads
 )

@@ -2,17 +2,15 @@
 
 import sys
 
-import anndata as ad
-
 from her2het.fish import fish_rna_tables
-from her2het.io import read_table, write_table
+from her2het.io import read_anndata, read_table, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out = snakemake.input, snakemake.output
 sheet = read_table(inp.sheet, dtype=str)
 fish_samples = read_table(inp.samples, ids=("sample",))
 tables = fish_rna_tables(
-    fish_samples, ad.read_h5ad(inp.expression), sheet, snakemake.params.rna_log2
+    fish_samples, read_anndata(inp.expression), sheet, snakemake.params.rna_log2
 )
 write_table(tables["per_biopsy"], out.per_biopsy)
 write_table(tables["patients"], out.patients)

@@ -2,11 +2,10 @@
 
 import sys
 
-import anndata as ad
-
 from her2het.expression import normalise
+from her2het.io import read_anndata, write_anndata
 
 sys.stderr = open(snakemake.log[0], "w")
-adata = normalise(ad.read_h5ad(snakemake.input.h5ad), n_cpus=snakemake.threads)
-adata.write_h5ad(snakemake.output.h5ad, compression="gzip")
+adata = normalise(read_anndata(snakemake.input.h5ad), n_cpus=snakemake.threads)
+write_anndata(adata, snakemake.output.h5ad)
 print(adata.uns["her2het"]["normalisation"], file=sys.stderr)

@@ -2,11 +2,10 @@
 
 import sys
 
-import anndata as ad
 import numpy as np
 import pandas as pd
 
-from her2het.io import read_table, write_table
+from her2het.io import read_anndata, read_table, write_table
 from her2het.io.gmt import read_gmt
 from her2het.paper import findings_from_tables
 
@@ -20,7 +19,7 @@ def optional(key, **kw):
     return read_table(path, **kw) if path else None
 
 
-adata = ad.read_h5ad(inp.expression)
+adata = read_anndata(inp.expression)
 vst = pd.DataFrame(
     np.asarray(adata.layers["vst"]),
     index=adata.obs_names.astype(str),

@@ -2,15 +2,14 @@
 
 import sys
 
-import anndata as ad
 import pandas as pd
 
 from her2het import scores
-from her2het.io import gmt, write_table
+from her2het.io import gmt, read_anndata, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 cfg = snakemake.params.scores
-adata = ad.read_h5ad(snakemake.input.h5ad)
+adata = read_anndata(snakemake.input.h5ad)
 sets = [s for path in snakemake.input.gene_sets for s in gmt.read_gmt(path)]
 usable, report = scores.check_gene_sets(sets, adata.var_names, cfg["min_size"])
 expr = pd.DataFrame(adata.layers["vst"].T, index=adata.var_names, columns=adata.obs_names)

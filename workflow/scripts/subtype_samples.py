@@ -3,16 +3,15 @@
 import sys
 from pathlib import Path
 
-import anndata as ad
 import pandas as pd
 
 from her2het import subtype
 from her2het.io import centroids as centroids_io
-from her2het.io import write_table
+from her2het.io import read_anndata, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out = snakemake.input, snakemake.output
-adata = ad.read_h5ad(inp.h5ad)
+adata = read_anndata(inp.h5ad)
 expr = pd.DataFrame(adata.layers["vst"], index=adata.obs_names, columns=adata.var_names)
 meta = adata.obs[["patient", "timepoint", "group"]].rename_axis("sample").reset_index()
 cfg = snakemake.params.subtype

@@ -77,6 +77,25 @@ def read_anndata(path: str | Path) -> ad.AnnData:
     return anndata.read_h5ad(path)
 
 
+def write_anndata(adata: ad.AnnData, path: str | Path) -> None:
+    """Write an AnnData file (``.h5ad``, gzip-compressed)."""
+    adata.write_h5ad(path, compression="gzip")
+
+
+def write_tables(
+    tables: dict[str, pd.DataFrame], outdir: str | Path, **kwargs: Any
+) -> dict[str, Path]:
+    """Write each table as ``<outdir>/<name>.tsv`` (:func:`write_table`; keyword arguments
+    such as ``float_format`` go to it); returns the paths by name."""
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, table in tables.items():
+        paths[name] = out / f"{name}.tsv"
+        write_table(table, paths[name], **kwargs)
+    return paths
+
+
 def save_figure(fig: Figure, *paths: str | Path, dpi: int = 200) -> None:
     """Save a figure to each path (format from the suffix) with reproducible metadata."""
     for p in paths:
