@@ -47,7 +47,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-FIGURE_CHANGE = "report:\n  figure_dpi_by_figure: {fig6_outcome: 300}\n"
+FIGURE_CHANGE = "report:\n  figure_dpi_by_figure: {fig6_outcome: 150}\n"  # default 300
 
 
 def rule_stages() -> dict[str, str]:
