@@ -33,13 +33,19 @@ notebooks: setup
 	$(BIN)/jupyter-lab --version >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet "jupyterlab>=4"
 	$(BIN)/jupyter-lab notebooks/
 
-setup: $(VENV)/.installed system-tools
+setup: $(VENV)/.installed $(VENV)/.precompiled system-tools
 
 $(VENV)/.installed: pyproject.toml envs/requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r envs/requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+# numba kernels (her2het's dispersion/shrinkage sums, firthmodels' Firth fits) compiled once
+# here and cached on disk, so that no workflow job spends its first seconds compiling
+$(VENV)/.precompiled: $(VENV)/.installed src/her2het/_nb_kernels.py src/her2het/precompile.py
+	$(BIN)/python -m her2het.precompile
 	touch $@
 
 system-tools:
