@@ -17,10 +17,13 @@ The layout follows scanpy's conventions, so a scanpy user can load it as it is:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import anndata as ad
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # anndata is imported where an AnnData is built: the figure jobs need none
+    import anndata as ad
 
 GROUP_ORDER: tuple[str, ...] = ("nonHET/pCR", "nonHET/no-pCR", "HET/pCR", "HET/no-pCR")
 
@@ -95,6 +98,8 @@ def build_cohort(
             obs[col] = obs[col].astype(str).replace({"None": ""})
     raw = counts[obs.index].T.to_numpy(dtype=np.int64)
     var = pd.DataFrame(index=pd.Index(counts.index.astype(str), name="gene"))
+    import anndata as ad
+
     adata = ad.AnnData(X=raw.astype(np.float32), obs=obs, var=var)
     adata.layers["counts"] = raw
     adata.uns["her2het"] = {"data_source": data_source, "simulated": bool(simulated)}

@@ -12,7 +12,6 @@ from matplotlib.figure import Figure
 
 from her2het.cohort import ordered_groups
 from her2het.plots._style import COLUMN_WIDTH_IN, GROUP_COLOURS, data_note, subplots
-from her2het.scores import patient_scores
 
 
 def plot_volcano(
@@ -101,6 +100,8 @@ def plot_score_groups(
     scores: pd.DataFrame, obs: pd.DataFrame, comparisons: pd.DataFrame, *, data_source: str
 ) -> Figure:
     """Baseline score per patient (mean of biopsies) by patient group, one panel per set."""
+    from her2het.scores import patient_scores  # here: the volcano jobs need no scipy.stats
+
     cols = _score_cols(scores)
     pts = patient_scores(scores, obs)
     pre = pts[pts["timepoint"] == "pre"]
@@ -128,6 +129,8 @@ def plot_scores_pre_post(
     scores: pd.DataFrame, obs: pd.DataFrame, comparisons: pd.DataFrame, *, data_source: str
 ) -> Figure:
     """Paired pre -> post score per patient with a residual tumour, HET vs non-HET."""
+    from her2het.scores import patient_scores
+
     cols = _score_cols(scores)
     pts = patient_scores(scores, obs)
     fig, axes = _grid(len(cols))
