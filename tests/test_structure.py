@@ -93,3 +93,25 @@ def test_centring_values_are_the_schemas() -> None:
     schema = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
     enum = schema["properties"]["subtype"]["properties"]["centring"]["enum"]
     assert tuple(enum) == subtype.CENTRINGS
+
+
+def test_plots_lazy_exports_are_one_list_and_resolve() -> None:
+    """``her2het.plots`` names its exports three times (type-checking imports, the lazy table
+    ``_SOURCE``, ``__all__``); they must agree, and every name must load from its module."""
+    from her2het import plots
+
+    tree = ast.parse((PACKAGE / "plots" / "__init__.py").read_text())
+    typed = {
+        f"_{node.module.rsplit('._', 1)[1]}": {a.name for a in node.names}
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module.startswith("her2het.plots._")
+    }
+    lazy: dict[str, set[str]] = {}
+    for name, module in plots._SOURCE.items():
+        lazy.setdefault(module, set()).add(name)
+    assert lazy == typed
+    assert set(plots.__all__) == set(plots._SOURCE)
+    for name in plots.__all__:
+        assert getattr(plots, name) is getattr(
+            __import__(f"her2het.plots.{plots._SOURCE[name]}", fromlist=[name]), name
+        )
