@@ -35,7 +35,7 @@ import pandas as pd
 
 from her2het import de, outcome, simulate, skips
 from her2het.io import centroids as centroids_io
-from her2het.io import gmt, quant, sheets
+from her2het.io import gmt, quant, read_table, sheets
 
 Warn = Callable[[str], None]
 
@@ -357,6 +357,59 @@ def check_subtype(ctx: Context, count_genes: Sequence[str] | None) -> None:
         raise ctx.error("subtype.reference_centres", "centring 'reference' needs this table")
 
 
+def single_sample_expression(cfg: Mapping[str, Any]) -> str | None:
+    """The raw-expression table the single-sample predictor reads: the configured one, else
+    salmon's gene TPM (``quant/tpm.tsv``) when the counts come from salmon; None without."""
+    ssp = cfg["subtype"]["single_sample"]
+    if ssp["expression"]:
+        return str(ssp["expression"])
+    if counts_from(cfg) == "salmon":
+        return output_path(cfg, "quant/tpm.tsv")
+    return None
+
+
+def check_single_sample(ctx: Context, samples: pd.DataFrame) -> list[skips.Skip]:
+    """``subtype.single_sample``: the model file holds the named model; the expression table
+    (when given) has every sample. Without raw expression (a count matrix and no
+    ``expression``) the predictor is skipped, named once."""
+    cfg = ctx.config
+    ssp = cfg["subtype"]["single_sample"]
+    if not ssp["model"] or not cfg["subtype"]["enabled"]:
+        return []
+    key = "subtype.single_sample.model"
+    if not Path(ssp["model"]).is_file():
+        raise ctx.error(key, f"{sheets.not_a_file(ssp['model'])}: {ssp['model']}")
+    from her2het.io import sspmodel
+
+    try:
+        sspmodel.read_pair_model(ssp["model"], ssp["name"])
+    except (ValueError, OSError, EOFError) as exc:
+        raise ctx.error(key, exc) from None
+    if ssp["expression"]:
+        path = Path(ssp["expression"])
+        ekey = "subtype.single_sample.expression"
+        if not path.is_file():
+            raise ctx.error(ekey, f"{sheets.not_a_file(path)}: {path}")
+        header = read_table(path, nrows=0).columns[1:].astype(str)
+        lacking = [s for s in samples["sample"].astype(str) if s not in set(header)]
+        if lacking:
+            raise ctx.error(
+                ekey,
+                f"{path}, header row: no column for sample {lacking[0]}"
+                + (f" (and {len(lacking) - 1} more)" if len(lacking) > 1 else ""),
+            )
+    if single_sample_expression(cfg) is None:
+        return [
+            skips.Skip(
+                "subtype",
+                f"single-sample predictor {ssp['name']}",
+                "needs raw expression (TPM/FPKM): the counts are a matrix; set "
+                "subtype.single_sample.expression",
+            )
+        ]
+    return []
+
+
 def check_outcome(
     ctx: Context, patients: pd.DataFrame, set_names: Sequence[str]
 ) -> list[skips.Skip]:
@@ -399,5 +452,6 @@ def run(ctx: Context, overrides: Mapping[str, Any]) -> Checked:
     warn_duplicate_models(ctx)
     set_names = check_gene_sets(ctx, genes)
     check_subtype(ctx, genes)
+    found += check_single_sample(ctx, samples)
     found += check_outcome(ctx, patients, set_names)
     return Checked(samples, patients, genes, contrasts, found)

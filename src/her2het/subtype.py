@@ -491,13 +491,7 @@ def subtype_cohort(
             }
         )
     patients = pd.DataFrame(rows)
-    both = patients[(patients["subtype_pre"] != "") & (patients["subtype_post"] != "")]
-    transitions = (
-        both.groupby(["group", "subtype_pre", "subtype_post"], sort=True)
-        .size()
-        .rename("n")
-        .reset_index()
-    )
+    transitions = transition_counts(patients)
     prior = dict(expected_mix or DEFAULT_MIX)
     mix_ok, scale_ok, warnings = mix_checks(cr, prior)
     few = samples.loc[samples["few_genes"], "sample"].astype(str).tolist()
@@ -524,6 +518,17 @@ def subtype_cohort(
     }
     centres = centre_table(x[pre] if pre.any() else x, cr.centre)
     return samples, patients, transitions, method, centres
+
+
+def transition_counts(patients: pd.DataFrame) -> pd.DataFrame:
+    """Patients per ``group``, ``subtype_pre`` and ``subtype_post`` (those with both calls)."""
+    both = patients[(patients["subtype_pre"] != "") & (patients["subtype_post"] != "")]
+    return (
+        both.groupby(["group", "subtype_pre", "subtype_post"], sort=True)
+        .size()
+        .rename("n")
+        .reset_index()
+    )
 
 
 def warning_lines(method: Mapping[str, object]) -> list[str]:

@@ -1,4 +1,7 @@
-# PAM50-like intrinsic subtypes (nearest centroid, Spearman) and pre -> post subtype shifts.
+# PAM50-like intrinsic subtypes (nearest centroid, Spearman) and pre -> post subtype shifts;
+# with subtype.single_sample.model and raw expression also centring-free gene-pair calls.
+SSP_MODEL = config["subtype"]["single_sample"]["model"]
+SINGLE_SAMPLE = bool(SSP_MODEL and preflight.single_sample_expression(config))
 
 
 rule download_centroids:
@@ -82,8 +85,44 @@ rule plot_subtype_transitions:
         "../scripts/plot_subtype_transitions.py"
 
 
+rule subtype_single_sample:
+    """Centring-free single-sample subtypes (gene-pair rules on raw TPM/FPKM) and their
+    agreement with the centroid calls."""
+    input:
+        model=SSP_MODEL or [],
+        expression=preflight.single_sample_expression(config) or [],
+        h5ad=out("expression/expression.h5ad"),
+        centroid_calls=out("subtypes/samples.tsv"),
+    output:
+        samples=report(
+            out("subtypes/single_sample/samples.tsv"),
+            caption="../report/single_sample.rst",
+            category="6. Subtypes",
+        ),
+        patients=out("subtypes/single_sample/patients.tsv"),
+        transitions=out("subtypes/single_sample/transitions.tsv"),
+        agreement=out("subtypes/single_sample/agreement.tsv"),
+        method=out("subtypes/single_sample/method.tsv"),
+    log:
+        out("logs/subtype_single_sample.log"),
+    benchmark:
+        out("benchmarks/subtype_single_sample.tsv")
+    conda:
+        ENV_PYTHON
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input, attempt: max(2000, int(10 * input.size_mb)) * attempt,
+        runtime=15,
+    params:
+        single_sample=config["subtype"]["single_sample"],
+    script:
+        "../scripts/subtype_single_sample.py"
+
+
 if config["subtype"]["enabled"]:
     TARGETS += [
         rules.subtype_samples.output.samples,
         *rules.plot_subtype_transitions.output,
     ]
+    if SINGLE_SAMPLE:
+        TARGETS += [*rules.subtype_single_sample.output]

@@ -13,7 +13,8 @@ Outside this package no module of :mod:`her2het` reads or writes a file
   one-line input errors.
 * :mod:`her2het.io.geo` - GEO import (``python -m her2het.io.geo inspect``).
 * :mod:`her2het.io.gmt` - gene-set files; :mod:`her2het.io.centroids` - centroid and centre
-  files and their pinned download (:mod:`her2het.io.fetch`).
+  files and their pinned download (:mod:`her2het.io.fetch`); :mod:`her2het.io.sspmodel` -
+  gene-pair single-sample predictors (sspbc / AIMS R data files).
 * :mod:`her2het.io.quant` - transcript annotations and salmon's output;
   :mod:`her2het.io.salmon` - the salmon command line (``python -m her2het.io.salmon``) with
   the streaming FASTQ check of :mod:`her2het.io.fastq`, which also writes the SIMULATED demo's
