@@ -194,6 +194,10 @@ def test_workflow_single_sample_stage(tiny_dir: Path, tmp_path: Path) -> None:
     assert agreement.loc[agreement["timepoint"] == "all", "n"].item() == n
     method = dict(read_table(res / "method.tsv", keep_default_na=False).to_numpy())
     assert method["model"] == "ssp.test" and method["gene_ids"] == "Gene.Name"
+    from her2het.results import load_results
+
+    loaded = load_results(tmp_path / "results")
+    assert loaded.single_sample["subtype"].tolist() == samples["subtype"].tolist()
     r = run_snakemake(tmp_path, "--cores", "1", "-n")  # and it is in the default target
     assert r.returncode == 0 and "Nothing to be done" not in r.stdout
 

@@ -382,7 +382,7 @@ def check_single_sample(ctx: Context, samples: pd.DataFrame) -> list[skips.Skip]
     from her2het.io import sspmodel
 
     try:
-        sspmodel.read_pair_model(ssp["model"], ssp["name"])
+        sspmodel.read_pair_model(ssp["model"], ssp["name"], annotation=False)
     except (ValueError, OSError, EOFError) as exc:
         raise ctx.error(key, exc) from None
     if ssp["expression"]:

@@ -47,6 +47,10 @@ __all__ = ["Results", "load_results", "ID_COLUMNS"]
 
 _FISH = "there are no FISH data (FISH is scored for the demo and when sheets.fish_cells is set)"
 _SUBTYPE = "subtyping is disabled (config subtype.enabled: false)"
+_SINGLE = (
+    "no single-sample predictor ran (config subtype.single_sample.model, with salmon's TPM or "
+    "subtype.single_sample.expression)"
+)
 _SURVIVAL = "survival analysis is disabled (config outcome.survival.enabled: false)"
 
 
@@ -240,6 +244,18 @@ class Results:
         "subtype_samples",
         "Gene centres used for subtyping (gene, centre, n_samples): freeze for reference centring",
         absent_when=_SUBTYPE,
+    )
+    single_sample = _Table(
+        "subtypes/single_sample/samples.tsv",
+        "subtype_single_sample",
+        "Centring-free gene-pair subtype per sample: call, posteriors, rules used",
+        absent_when=_SINGLE,
+    )
+    single_sample_agreement = _Table(
+        "subtypes/single_sample/agreement.tsv",
+        "subtype_single_sample",
+        "Single-sample vs centroid calls per timepoint: n, accuracy, kappa",
+        absent_when=_SINGLE,
     )
     # -- FISH ----------------------------------------------------------------------------------
     fish_samples = _Table(

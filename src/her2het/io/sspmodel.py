@@ -95,8 +95,11 @@ def _model(obj: dict[str, Any], name: str, source: str) -> PairModel:
     )
 
 
-def read_pair_model(path: str | Path, name: str) -> tuple[PairModel, pd.DataFrame | None]:
-    """The model ``name`` and the gene annotation (or None) from ``path`` (see module doc)."""
+def read_pair_model(
+    path: str | Path, name: str, *, annotation: bool = True
+) -> tuple[PairModel, pd.DataFrame | None]:
+    """The model ``name`` and the gene annotation (None without one, or when ``annotation``
+    is false: the pre-flight's quicker check) from ``path`` (see module doc)."""
     path = Path(path)
     if path.name.endswith((".tar.gz", ".tgz")):
         with tarfile.open(path, "r:gz") as tar:
@@ -104,7 +107,7 @@ def read_pair_model(path: str | Path, name: str) -> tuple[PairModel, pd.DataFram
             if SSPBC_MODELS not in names:
                 raise ValueError(f"{path}: no {SSPBC_MODELS} (is this the sspbc source package?)")
             objects = _read_rda(tar.extractfile(SSPBC_MODELS).read())  # type: ignore[union-attr]
-            if SSPBC_ANNOTATION in names:
+            if annotation and SSPBC_ANNOTATION in names:
                 ann_bytes = tar.extractfile(SSPBC_ANNOTATION).read()  # type: ignore[union-attr]
                 objects.update(_read_rda(ann_bytes))
     else:
@@ -117,11 +120,11 @@ def read_pair_model(path: str | Path, name: str) -> tuple[PairModel, pd.DataFram
         raise ValueError(f"{path}: neither a list 'sspbc.models' nor a model 'aims.gs'")
     if name not in models:
         raise ValueError(f"{path}: no model {name!r}; it has {', '.join(models)}")
-    annotation = objects.get("Gene.ID.ann")
-    if annotation is not None:
-        annotation = pd.DataFrame(annotation).reset_index(drop=True)
-        annotation = annotation[[c for c in ID_COLUMNS if c in annotation.columns]].astype(str)
-    return _model(models[name], name, f"{path.name}:{name}"), annotation
+    ann = objects.get("Gene.ID.ann") if annotation else None
+    if ann is not None:
+        ann = pd.DataFrame(ann).reset_index(drop=True)
+        ann = ann[[c for c in ID_COLUMNS if c in ann.columns]].astype(str)
+    return _model(models[name], name, f"{path.name}:{name}"), ann
 
 
 def read_expression_table(path: str | Path) -> pd.DataFrame:
