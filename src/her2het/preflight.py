@@ -19,8 +19,10 @@ The checks, in the order :func:`run` applies them:
   :func:`her2het.io.sheets.load_user_inputs`).
 * :func:`check_contrasts` - DE contrasts parsed, unformable ones skipped, the rest checked
   against the sample table (:func:`her2het.de.check_contrast`).
-* :func:`check_gene_sets`, :func:`check_subtype`, :func:`check_outcome` - gene-set files,
-  centroids and centring, outcome models against the columns the patient table will have.
+* :func:`check_gene_sets`, :func:`check_subtype`, :func:`check_single_sample`,
+  :func:`check_outcome` - gene-set files, centroids and centring, the single-sample model and
+  its raw-expression table (skipped without one), outcome models against the columns the
+  patient table will have.
 * :func:`check_figure_options` - per-figure resolutions name figures the run draws.
 """
 
