@@ -86,8 +86,7 @@ rule plot_subtype_transitions:
 
 
 rule subtype_single_sample:
-    """Centring-free single-sample subtypes (gene-pair rules on raw TPM/FPKM) and their
-    agreement with the centroid calls."""
+    """Centring-free single-sample subtypes (gene-pair rules on raw TPM) vs centroid calls."""
     input:
         model=SSP_MODEL or [],
         expression=preflight.single_sample_expression(config) or [],
