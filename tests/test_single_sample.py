@@ -104,6 +104,24 @@ def test_few_rules_flagged(simulated):
     assert calls["few_rules"].sum() == 1  # T3's missing MKI67
 
 
+def test_rule_floor_and_model_ids(simulated):
+    """``min_rules`` 0.14 of 50 rules is 7 (0.14 * 50 is 7.000000000000001 in floating point,
+    whose ceiling is 8); genes given as the model's own IDs are used as they are."""
+    model, ann, expr, ref = simulated
+    big = replace(
+        model,
+        rules=(model.rules * 5)[:50],
+        mean=np.tile(model.mean, (5, 1))[:50],
+        sd=np.tile(model.sd, (5, 1))[:50],
+    )
+    assert ss.predict(expr, big, ann, min_rules=0.14)[1]["min_rules"] == 7
+    by_name = dict(zip(ann["Gene.Name"], "e" + ann["EntrezGene"], strict=True))
+    as_ids = expr.rename(columns=by_name)
+    calls, method = ss.predict(as_ids, model, ann)
+    assert method["gene_ids"] == "model IDs"
+    assert calls.loc[ref.index, "subtype"].tolist() == ref["subtype"].tolist()
+
+
 def test_cohort_tables_patient_call_from_mean_posterior(simulated):
     model, ann, expr, _ = simulated
     calls, _ = ss.predict(expr, model, ann)

@@ -68,16 +68,17 @@ def translate(
 ) -> tuple[pd.Series, str]:
     """Each input gene's model ID (NaN where none) and the ID type that matched.
 
-    With no annotation the genes must already be the model's IDs. Otherwise the annotation
-    column that matches the most input genes is used (``Gene.ID`` also without its version);
-    sspbc's Entrez IDs carry the prefix ``e``.
+    The genes as they are (the model's own IDs) or the annotation column that matches the
+    most input genes (``Gene.ID`` also without its version) is used; sspbc's Entrez IDs carry
+    the prefix ``e``.
     """
     wanted = set(model.genes)
+    direct = pd.Series(genes, index=genes, dtype=object)
+    direct = direct.where(direct.isin(wanted))
+    best = (int(direct.notna().sum()), "model IDs", direct)
     if annotation is None or "EntrezGene" not in annotation.columns:
-        ids = pd.Series(genes, index=genes, dtype=object)
-        return ids.where(ids.isin(wanted)), "model IDs"
+        return best[2], best[1]
     entrez = "e" + annotation["EntrezGene"].astype(str)
-    best: tuple[int, str, pd.Series] | None = None
     for col in annotation.columns:
         keys = annotation[col].astype(str)
         query = pd.Series(genes, dtype=str)
@@ -88,9 +89,8 @@ def translate(
         mapped = pd.Series(lookup.reindex(query.to_numpy()).to_numpy(), index=genes)
         mapped = mapped.where(mapped.isin(wanted))
         n = int(mapped.notna().sum())
-        if best is None or n > best[0]:
+        if n > best[0]:
             best = (n, str(col), mapped)
-    assert best is not None
     return best[2], best[1]
 
 
@@ -135,8 +135,8 @@ def predict(
     if len(bad):
         raise ValueError(
             f"sample {bad[0]}: {negative[expr.index.get_loc(bad[0])]:.0%} of its values are "
-            "negative; single-sample rules need raw expression (TPM or FPKM), not centred, "
-            "log-ratio or VST data"
+            "negative; single-sample rules need raw expression (TPM or FPKM), not centred or "
+            "log-ratio data"
         )
     ids, id_type = translate(expr.columns, model, annotation)
     keep = ids.notna().to_numpy()
@@ -144,7 +144,7 @@ def predict(
     rules = rule_matrix(by_id, model)
     prob = posteriors(rules, model)
     used = (~np.isnan(rules)).sum(axis=1)
-    floor = int(np.ceil(min_rules * len(model.rules)))
+    floor = int(np.ceil(round(min_rules * len(model.rules), 9)))  # 0.14 x 50 is 7, not 8
     calls = pd.DataFrame(index=expr.index)
     calls["subtype"] = [model.classes[i] for i in prob.argmax(axis=1)]
     for j, cls in enumerate(model.classes):
