@@ -59,8 +59,69 @@ def test_matches_e1071_on_simulated_model(simulated):
     assert calls["subtype"].tolist() == ref["subtype"].tolist()
     assert calls["rules_used"].tolist() == ref["rules_used"].tolist()
     assert method["gene_ids"] == "Gene.Name" and method["genes_missing"] == "e5241"
-    # the SIMULATED classes are not perfectly separable: R and we both miss some
+
+
+def test_reference_data_are_not_perfectly_separable(simulated):
+    """A check of the committed SIMULATED reference, not of the code: R misses some of the
+    simulated classes, so the comparison above covers uncertain posteriors too."""
+    ref = simulated[3]
     assert 0 < (ref["subtype"] != ref["simulated_class"]).sum() < len(ref)
+    assert ((ref[[f"prob_{c}" for c in CLASSES]] > 0.01).sum(axis=1) > 1).any()
+
+
+def test_read_from_a_package_archive(simulated, tmp_path):
+    """The same model packed as sspbc's source package reads the same; a download that is
+    not one (an HTML page) or a file that is not R data is a one-line ValueError."""
+    model, ann, expr, _ = simulated
+    archive = tmp_path / "sspbc_1.0.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(DATA / "model.rda", arcname=sspmodel.SSPBC_MODELS)
+    packed, packed_ann = sspmodel.read_pair_model(archive, "ssp.test")
+    assert packed.rules == model.rules and np.array_equal(packed.mean, model.mean)
+    pd.testing.assert_frame_equal(packed_ann, ann)  # model.rda holds Gene.ID.ann too
+    html = tmp_path / "page.tar.gz"
+    html.write_text("<!DOCTYPE html><html>Not Found</html>")
+    with pytest.raises(ValueError, match="not the sspbc source package"):
+        sspmodel.read_pair_model(html, "ssp.pam50")
+    text = tmp_path / "model.rda"
+    text.write_text("gene\tcentre\n")
+    with pytest.raises(ValueError, match="not the sspbc source package"):
+        sspmodel.read_pair_model(text, "ssp.pam50")
+
+
+def test_make_names_is_rs():
+    assert sspmodel.make_names("e2064<e2886") == "e2064.e2886"
+    assert sspmodel.make_names("2064<2886") == "X2064.2886"
+    assert sspmodel.make_names("HLA-A<ERBB2") == "HLA.A.ERBB2"
+    assert sspmodel.make_names(".5x") == "X.5x" and sspmodel.make_names(".x") == ".x"
+
+
+def test_no_shared_gene_and_no_measured_rule(simulated):
+    """Data sharing no gene with the model are an error; a sample with no rule measured gets
+    no call (not the prior's) and is left out of the agreement."""
+    model, ann, expr, _ = simulated
+    with pytest.raises(ValueError, match="none of the 10 genes of model"):
+        ss.predict(expr.add_prefix("x"), model, ann)
+    blank = expr.copy()
+    blank.loc["T5"] = np.nan
+    calls, _ = ss.predict(blank, model, ann)
+    assert calls.loc["T5", "subtype"] == "" and calls.loc["T5", "rules_used"] == 0
+    assert calls.loc["T5", [f"prob_{c}" for c in CLASSES]].isna().all()
+    meta = pd.DataFrame(
+        {"sample": blank.index, "patient": blank.index, "timepoint": "pre", "group": "g"}
+    )
+    samples, patients, _ = ss.cohort_tables(calls, meta, model)
+    assert patients.set_index("patient").loc["T5", "subtype_pre"] == ""
+    centroid = samples[["sample", "subtype"]].assign(subtype="Her2")
+    agreement = ss.agreement_table(samples, centroid)
+    assert agreement.loc[agreement["timepoint"] == "all", "n"].item() == len(blank) - 1
+
+
+def test_expression_table_with_a_text_column(tmp_path):
+    table = tmp_path / "tpm.tsv"
+    table.write_text("gene\tgene_name\tS1\nENSG1\tERBB2\t3.5\n")
+    with pytest.raises(ValueError, match=r"tpm.tsv, row 2, column 'gene_name': 'ERBB2' is not"):
+        sspmodel.read_expression_table(table)
 
 
 def test_comparison_with_r_can_fail(simulated):

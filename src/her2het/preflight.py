@@ -392,7 +392,12 @@ def check_single_sample(ctx: Context, samples: pd.DataFrame) -> list[skips.Skip]
         ekey = "subtype.single_sample.expression"
         if not path.is_file():
             raise ctx.error(ekey, f"{sheets.not_a_file(path)}: {path}")
-        header = read_table(path, nrows=0).columns[1:].astype(str)
+        head = read_table(path, index_col=0, nrows=200)
+        try:
+            sspmodel.check_numeric(head, path)
+        except ValueError as exc:
+            raise ctx.error(ekey, exc) from None
+        header = head.columns.astype(str)
         lacking = [s for s in samples["sample"].astype(str) if s not in set(header)]
         if lacking:
             raise ctx.error(

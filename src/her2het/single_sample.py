@@ -23,8 +23,10 @@ read by :func:`her2het.io.sspmodel.read_pair_model`.
   first class with the highest posterior.
 
 Input that is not raw expression (5% or more negative values in a sample, as sspbc refuses) is
-an error. ``rules_used`` says how many rules a call rests on; below ``min_rules`` (a fraction
-of the model's rules) the call is flagged ``few_rules``.
+an error, and so are data that share no gene with the model. ``rules_used`` says how many rules
+a call rests on; below ``min_rules`` (a fraction of the model's rules) the call is flagged
+``few_rules``; a sample with no rule measured gets no call (empty ``subtype``, NaN posteriors),
+not the prior's.
 """
 
 from __future__ import annotations
@@ -131,22 +133,31 @@ def predict(
     """
     values = expr.to_numpy(dtype=np.float64)
     negative = (values < 0).sum(axis=1) / max(values.shape[1], 1)
-    bad = expr.index[negative >= 0.05]
+    bad = np.flatnonzero(negative >= 0.05)
     if len(bad):
         raise ValueError(
-            f"sample {bad[0]}: {negative[expr.index.get_loc(bad[0])]:.0%} of its values are "
+            f"sample {expr.index[bad[0]]}: {negative[bad[0]]:.0%} of its values are "
             "negative; single-sample rules need raw expression (TPM or FPKM), not centred or "
             "log-ratio data"
         )
     ids, id_type = translate(expr.columns, model, annotation)
     keep = ids.notna().to_numpy()
+    if not keep.any():
+        raise ValueError(
+            f"none of the {len(model.genes)} genes of model {model.source} is among the "
+            f"{expr.shape[1]} genes of the data (e.g. {', '.join(map(str, expr.columns[:3]))}); "
+            "give gene names, HGNC symbols, Ensembl gene IDs or the model's own IDs"
+        )
     by_id = expr.loc[:, keep].T.groupby(ids[keep].to_numpy()).max().T  # highest per model gene
     rules = rule_matrix(by_id, model)
     prob = posteriors(rules, model)
     used = (~np.isnan(rules)).sum(axis=1)
     floor = int(np.ceil(round(min_rules * len(model.rules), 9)))  # 0.14 x 50 is 7, not 8
+    prob[used == 0] = np.nan  # no rule measured: the prior alone is no call
     calls = pd.DataFrame(index=expr.index)
-    calls["subtype"] = [model.classes[i] for i in prob.argmax(axis=1)]
+    calls["subtype"] = [
+        model.classes[int(np.argmax(p))] if n else "" for p, n in zip(prob, used, strict=True)
+    ]
     for j, cls in enumerate(model.classes):
         calls[f"prob_{cls}"] = prob[:, j]
     calls["rules_used"] = used
@@ -182,7 +193,8 @@ def cohort_tables(
     for pt, s in samples.groupby("patient", sort=True, observed=True):
         pre = s[s["timepoint"].astype(str) == "pre"]
         post = s[s["timepoint"].astype(str) == "post"]
-        sp = model.classes[int(np.argmax(pre[probs].mean().to_numpy()))] if len(pre) else ""
+        mean = pre[probs].mean().to_numpy()  # skips biopsies without a call
+        sp = model.classes[int(np.argmax(mean))] if np.isfinite(mean).all() else ""
         spost = str(post["subtype"].iloc[0]) if len(post) else ""
         rows.append(
             {
@@ -200,8 +212,10 @@ def cohort_tables(
 
 def agreement_table(single: pd.DataFrame, centroid: pd.DataFrame) -> pd.DataFrame:
     """Single-sample vs centroid calls of the same samples, per timepoint and overall:
-    ``n``, ``accuracy`` and Cohen's ``kappa`` (classes compared by name)."""
-    both = single[["sample", "timepoint", "subtype"]].merge(
+    ``n``, ``accuracy`` and Cohen's ``kappa`` (classes compared by name; samples without a
+    single-sample call left out)."""
+    called = single[single["subtype"].astype(str) != ""]
+    both = called[["sample", "timepoint", "subtype"]].merge(
         centroid[["sample", "subtype"]], on="sample", suffixes=("_single", "_centroid")
     )
     rows = []

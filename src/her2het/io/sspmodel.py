@@ -19,6 +19,7 @@ R objects are decoded with the PyPI package ``rdata`` (pure Python; no R needed)
 from __future__ import annotations
 
 import io
+import re
 import tarfile
 import warnings
 from pathlib import Path
@@ -49,6 +50,13 @@ def _read_rda(data: bytes) -> dict[str, Any]:
         return rdata.read_rda(io.BytesIO(data), constructor_dict=classes)
 
 
+def make_names(name: str) -> str:
+    """R's ``make.names``: invalid characters become ``.``; a name not starting with a letter
+    (or a dot not followed by a digit) gets the prefix ``X`` (``"2064<2886"`` -> ``X2064.2886``)."""
+    out = re.sub(r"[^A-Za-z0-9._]", ".", name)
+    return out if re.match(r"[A-Za-z]|\.(?![0-9])", out) else f"X{out}"
+
+
 def _values(x: Any) -> np.ndarray:
     return np.asarray(getattr(x, "values", x))
 
@@ -60,17 +68,17 @@ def _model(obj: dict[str, Any], name: str, source: str) -> PairModel:
         nb = obj["one.vs.all.tsp"][k - 1]
         tables = nb["tables"]
         prior = nb["apriori"]
-    except (KeyError, IndexError, TypeError) as exc:
+        classes = tuple(str(c) for c in _values(prior.coords[prior.dims[0]]))
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise ValueError(
             f"{source}: model {name!r} is not in the AIMS layout (all.pairs, k, "
             f"one.vs.all.tsp[[k]] a naiveBayes): {exc}"
         ) from None
-    classes = tuple(str(c) for c in _values(prior.coords[prior.dims[0]]))
     rules, means, sds = [], [], []
     by_name = {str(key): tab for key, tab in tables.items()}
     for pair in pairs:
         a, _, b = pair.partition("<")
-        tab = by_name.get(f"{a}.{b}")  # R's data.frame name for the rule "a<b"
+        tab = by_name.get(make_names(pair))  # R's data.frame name for the rule "a<b"
         if tab is None:
             continue  # a rule of a smaller k, not in this naiveBayes
         v = _values(tab)
@@ -95,12 +103,7 @@ def _model(obj: dict[str, Any], name: str, source: str) -> PairModel:
     )
 
 
-def read_pair_model(
-    path: str | Path, name: str, *, annotation: bool = True
-) -> tuple[PairModel, pd.DataFrame | None]:
-    """The model ``name`` and the gene annotation (None without one, or when ``annotation``
-    is false: the pre-flight's quicker check) from ``path`` (see module doc)."""
-    path = Path(path)
+def _read_objects(path: Path, annotation: bool) -> dict[str, Any]:
     if path.name.endswith((".tar.gz", ".tgz")):
         with tarfile.open(path, "r:gz") as tar:
             names = tar.getnames()
@@ -110,8 +113,22 @@ def read_pair_model(
             if annotation and SSPBC_ANNOTATION in names:
                 ann_bytes = tar.extractfile(SSPBC_ANNOTATION).read()  # type: ignore[union-attr]
                 objects.update(_read_rda(ann_bytes))
-    else:
-        objects = _read_rda(path.read_bytes())
+        return objects
+    return _read_rda(path.read_bytes())
+
+
+def read_pair_model(
+    path: str | Path, name: str, *, annotation: bool = True
+) -> tuple[PairModel, pd.DataFrame | None]:
+    """The model ``name`` and the gene annotation (None without one, or when ``annotation``
+    is false: the pre-flight's quicker check) from ``path`` (see module doc)."""
+    path = Path(path)
+    try:
+        objects = _read_objects(path, annotation)
+    except (tarfile.TarError, NotImplementedError, EOFError, KeyError, TypeError) as exc:
+        raise ValueError(
+            f"{path}: not the sspbc source package (.tar.gz) or an R data file (.rda): {exc}"
+        ) from None
     if "sspbc.models" in objects:
         models = {str(k): v for k, v in objects["sspbc.models"].items()}
     elif "aims.gs" in objects:
@@ -124,6 +141,8 @@ def read_pair_model(
     if ann is not None:
         ann = pd.DataFrame(ann).reset_index(drop=True)
         ann = ann[[c for c in ID_COLUMNS if c in ann.columns]].astype(str)
+        if "EntrezGene" in ann.columns:  # a numeric column reads as 2064.0
+            ann["EntrezGene"] = ann["EntrezGene"].str.replace(r"\.0$", "", regex=True)
     return _model(models[name], name, f"{path.name}:{name}"), ann
 
 
@@ -133,4 +152,19 @@ def read_expression_table(path: str | Path) -> pd.DataFrame:
     table = read_table(path, index_col=0)
     table.index = table.index.astype(str)
     table.columns = table.columns.astype(str)
+    check_numeric(table, path)
     return table.T.astype(np.float64)
+
+
+def check_numeric(table: pd.DataFrame, path: str | Path) -> None:
+    """Every column after the first (the gene) holds numbers; else one line naming the
+    first text column and a row where it is not a number."""
+    for col in table.columns:
+        values = pd.to_numeric(table[col], errors="coerce")
+        bad = values.isna() & table[col].notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2  # 1-based, after the header
+            raise ValueError(
+                f"{path}, row {row}, column {col!r}: {table[col].iloc[row - 2]!r} is not a "
+                "number (one gene column, then one numeric column per sample)"
+            )
