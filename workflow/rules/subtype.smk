@@ -1,7 +1,8 @@
 # PAM50-like intrinsic subtypes (nearest centroid, Spearman) and pre -> post subtype shifts;
 # with subtype.single_sample.model and raw expression also centring-free gene-pair calls.
 SSP_MODEL = config["subtype"]["single_sample"]["model"]
-SINGLE_SAMPLE = bool(SSP_MODEL and preflight.single_sample_expression(config))
+SSP_EXPRESSION = preflight.single_sample_expression(config)
+SINGLE_SAMPLE = bool(SSP_MODEL and SSP_EXPRESSION)
 
 
 rule download_centroids:
@@ -89,9 +90,8 @@ rule subtype_single_sample:
     """Centring-free single-sample subtypes (gene-pair rules on raw TPM) vs centroid calls."""
     input:
         model=SSP_MODEL or [],
-        expression=preflight.single_sample_expression(config) or [],
-        h5ad=out("expression/expression.h5ad"),
-        centroid_calls=out("subtypes/samples.tsv"),
+        expression=SSP_EXPRESSION or [],
+        centroid_calls=out("subtypes/samples.tsv"),  # also the samples' patient, timepoint, group
     output:
         samples=report(
             out("subtypes/single_sample/samples.tsv"),

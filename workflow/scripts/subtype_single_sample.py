@@ -3,24 +3,21 @@ agreement with the centroid calls."""
 
 import sys
 
-import pandas as pd
-
 from her2het import single_sample as ss
 from her2het import subtype
-from her2het.io import read_anndata, read_table, sspmodel, write_table
+from her2het.io import read_table, sspmodel, write_table
 
 sys.stderr = open(snakemake.log[0], "w")
 inp, out = snakemake.input, snakemake.output
 cfg = snakemake.params.single_sample
 model, annotation = sspmodel.read_pair_model(inp.model, cfg["name"])
-obs = read_anndata(inp.h5ad).obs
-meta = obs[["patient", "timepoint", "group"]].rename_axis("sample").reset_index()
-expr = sspmodel.read_expression_table(inp.expression).loc[meta["sample"].astype(str)]
+centroid = read_table(inp.centroid_calls, ids=["sample", "patient"])
+meta = centroid[["sample", "patient", "timepoint", "group"]]
+expr = sspmodel.read_expression_table(inp.expression).loc[meta["sample"]]
 calls, method = ss.predict(expr, model, annotation, min_rules=float(cfg["min_rules"]))
 samples, patients, transitions = ss.cohort_tables(calls, meta, model)
 probs = [c for c in samples.columns if c.startswith("prob_")]
 samples[probs] = samples[probs].round(6)
-centroid = read_table(inp.centroid_calls, ids=["sample"])
 agreement = ss.agreement_table(samples, centroid)
 for name, table in zip(
     ("samples", "patients", "transitions", "agreement"),
@@ -38,4 +35,4 @@ if method["samples_few_rules"]:
     )
 print(f"single-sample predictor {model.source}:", file=sys.stderr)
 print(subtype.method_table(method).to_string(index=False), file=sys.stderr)
-print(pd.DataFrame(agreement).to_string(index=False), file=sys.stderr)
+print(agreement.to_string(index=False), file=sys.stderr)
